@@ -1,0 +1,2 @@
+export * from './tensor/random.js';
+export type { LanguageModel } from './lm/model.js';

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * `lmkit` command-line entry point. A thin shell over the library: each command
+ * group lives in its own file and only parses arguments, calls library code and
+ * prints results.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerDemo } from './demo.js';
+import { registerNgram } from './ngram.js';
+import { registerTokenizer } from './tokenizer.js';
+
+function packageVersion(): string {
+  const url = new URL('../../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lmkit')
+    .description('Build, train, evaluate and sample language models from first principles.')
+    .version(`lmkit ${packageVersion()} (backend: js)`, '-V, --version')
+    .showHelpAfterError();
+  registerDemo(program);
+  registerNgram(program);
+  registerTokenizer(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    process.stderr.write(`lmkit: ${(err as Error).message}\n`);
+    if (process.env.LMKIT_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  }
+}
+
+await main();
