@@ -1,0 +1,146 @@
+/**
+ * Scaled dot-product attention (Vaswani et al. 2017; seed 000's attention with
+ * causal masking): softmax(Q Kᵀ · scale + mask) V, fused so the backward
+ * recomputes the probabilities from the saved log-sum-exp instead of storing
+ * the (Tq, Tk) matrix per head.
+ */
+import { kernels, type AttentionArgs, type FloatArray } from '../backend/index.js';
+import { formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
+import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { add, mul, sub } from './binary.js';
+import { applyOp, defineOp } from './op.js';
+import { matmulT } from './matmul.js';
+import { sum } from './reduce.js';
+import { reshape } from './shape.js';
+import { softmax } from './activations.js';
+import { requireFloat } from './util.js';
+
+interface AttentionAttrs {
+  batchHeads: number;
+  queryLength: number;
+  keyLength: number;
+  headDim: number;
+  valueDim: number;
+  scale: number;
+  causal: boolean;
+  maskBatchStride: number;
+  outShape: number[];
+}
+interface AttentionSaved { logSumExp: Tensor }
+
+function kernelArgs(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, a: AttentionAttrs): AttentionArgs {
+  return {
+    q: q.data as FloatArray, k: k.data as FloatArray, v: v.data as FloatArray,
+    batchHeads: a.batchHeads, queryLength: a.queryLength, keyLength: a.keyLength, headDim: a.headDim, valueDim: a.valueDim,
+    scale: a.scale, causal: a.causal, mask: (mask?.data ?? undefined) as FloatArray | undefined, maskBatchStride: a.maskBatchStride,
+  };
+}
+
+const attentionOp = defineOp<AttentionAttrs, AttentionSaved>({
+  name: 'scaledDotProductAttention',
+  forward: ([q, k, v, mask], attrs) => {
+    const out = emptyTensor(attrs.outShape, q.dtype);
+    const logSumExp = emptyTensor([attrs.batchHeads * attrs.queryLength], q.dtype);
+    kernels.attentionForward(kernelArgs(q, k, v, mask ?? null, attrs), out.data as FloatArray, logSumExp.data as FloatArray);
+    return { outputs: [out], saved: { logSumExp } };
+  },
+  vjp: ({ inputs: [q, k, v, mask], outputs: [out], attrs, saved }, [g]) => {
+    if (!g) return [null, null, null, null];
+    const gq = emptyTensor(q.shape, q.dtype), gk = emptyTensor(k.shape, k.dtype), gv = emptyTensor(v.shape, v.dtype);
+    kernels.attentionBackward(
+      kernelArgs(q, k, v, mask ?? null, attrs), out.data as FloatArray, saved.logSumExp.data as FloatArray, g.data as FloatArray,
+      gq.data as FloatArray, gk.data as FloatArray, gv.data as FloatArray,
+    );
+    return [gq, gk, gv, null];
+  },
+  // With S = scale·Q Kᵀ + M and P = softmax(S):  tS = scale·(tQ Kᵀ + Q tKᵀ),  tP = P ⊙ (tS − Σ P ⊙ tS),  tOut = tP V + P tV.
+  jvp: ({ inputs: [q, k, v, mask], attrs }, [tq, tk, tv]) => {
+    const shape3 = (t: Tensor, len: number, dim: number): Tensor => reshape(t, [attrs.batchHeads, len, dim]);
+    const q3 = shape3(q, attrs.queryLength, attrs.headDim), k3 = shape3(k, attrs.keyLength, attrs.headDim), v3 = shape3(v, attrs.keyLength, attrs.valueDim);
+    const probs = attentionProbabilities(q3, k3, mask ?? null, attrs);
+    let out: Tensor | null = null;
+    if (tq || tk) {
+      let tS: Tensor | null = null;
+      if (tq) tS = matmulT(shape3(tq, attrs.queryLength, attrs.headDim), k3, false, true);
+      if (tk) { const part = matmulT(q3, shape3(tk, attrs.keyLength, attrs.headDim), false, true); tS = tS ? add(tS, part) : part; }
+      const scaled = mul(tS as Tensor, attrs.scale);
+      const tP = mul(probs, sub(scaled, sum(mul(probs, scaled), -1, true)));
+      out = matmulT(tP, v3);
+    }
+    if (tv) { const part = matmulT(probs, shape3(tv, attrs.keyLength, attrs.valueDim)); out = out ? add(out, part) : part; }
+    return [out && reshape(out, attrs.outShape)];
+  },
+});
+
+/** The explicit probability matrix P (BH, Tq, Tk) — used by the JVP rule and by callers that want attention weights. */
+export function attentionProbabilities(q3: Tensor, k3: Tensor, mask: Tensor | null, attrs: Pick<AttentionAttrs, 'batchHeads' | 'queryLength' | 'keyLength' | 'scale' | 'causal' | 'maskBatchStride'>): Tensor {
+  let scores = mul(matmulT(q3, k3, false, true), attrs.scale);
+  const additive = new Float64Array(attrs.queryLength * attrs.keyLength);
+  let needsMask = false;
+  const shift = attrs.keyLength - attrs.queryLength;
+  if (attrs.causal) {
+    for (let i = 0; i < attrs.queryLength; i++) for (let j = i + shift + 1; j < attrs.keyLength; j++) { additive[i * attrs.keyLength + j] = -Infinity; needsMask = true; }
+  }
+  if (needsMask) scores = add(scores, new Tensor(scores.dtype === 'float32' ? Float32Array.from(additive) : additive, [attrs.queryLength, attrs.keyLength]));
+  if (mask) {
+    const maskBatches = attrs.maskBatchStride === 0 ? 1 : attrs.batchHeads;
+    scores = add(scores, reshape(mask, [maskBatches, attrs.queryLength, attrs.keyLength]));
+  }
+  return softmax(scores, -1);
+}
+
+export interface AttentionOptions {
+  /** Mask future keys: query i sees keys j ≤ i + (Tk − Tq). */
+  isCausal?: boolean;
+  /** Additive float mask of shape (Tq, Tk) or (…, Tq, Tk) matching the query's leading dims; −Infinity blocks a key. */
+  attnMask?: Tensor | null;
+  /** Default 1/√D. */
+  scale?: number;
+}
+
+/**
+ * softmax(Q Kᵀ·scale + mask) V for q (…, Tq, D), k (…, Tk, D), v (…, Tk, Dv) with
+ * equal leading dims. A row whose keys are all masked outputs zeros (PyTorch gives NaN).
+ */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  for (const [name, t] of [['query', q], ['key', k], ['value', v]] as const) {
+    requireFloat('scaledDotProductAttention', t, name);
+    if (t.ndim < 2) throw new ShapeError(`scaledDotProductAttention: ${name} needs at least 2 dims, got ${formatShape(t.shape)}`);
+  }
+  const lead = q.shape.slice(0, -2);
+  const same = (t: Tensor): boolean => t.ndim === q.ndim && t.shape.slice(0, -2).every((d, i) => d === lead[i]);
+  if (!same(k) || !same(v)) {
+    throw new ShapeError(`scaledDotProductAttention: leading dims differ: query ${formatShape(q.shape)}, key ${formatShape(k.shape)}, value ${formatShape(v.shape)}`);
+  }
+  const [queryLength, headDim] = q.shape.slice(-2);
+  const [keyLength, keyDim] = k.shape.slice(-2);
+  const [valueLength, valueDim] = v.shape.slice(-2);
+  if (keyDim !== headDim) throw new ShapeError(`scaledDotProductAttention: query ${formatShape(q.shape)} and key ${formatShape(k.shape)} differ in the last dim`);
+  if (valueLength !== keyLength) throw new ShapeError(`scaledDotProductAttention: key ${formatShape(k.shape)} and value ${formatShape(v.shape)} differ in length`);
+  const batchHeads = sizeOf(lead);
+  let mask: Tensor | null = null;
+  let maskBatchStride = 0;
+  if (options.attnMask) {
+    const m = options.attnMask;
+    requireFloat('scaledDotProductAttention', m, 'attnMask');
+    const tail = m.shape.slice(-2);
+    if (m.ndim < 2 || tail[0] !== queryLength || tail[1] !== keyLength) {
+      throw new ShapeError(`scaledDotProductAttention: attnMask ${formatShape(m.shape)} must end in (${queryLength}, ${keyLength})`);
+    }
+    const maskLead = sizeOf(m.shape.slice(0, -2));
+    if (maskLead !== 1 && maskLead !== batchHeads) {
+      throw new ShapeError(`scaledDotProductAttention: attnMask ${formatShape(m.shape)} must have leading size 1 or ${batchHeads} to match query ${formatShape(q.shape)}`);
+    }
+    mask = m.dtype === q.dtype ? m : new Tensor(q.dtype === 'float32' ? Float32Array.from(m.data) : Float64Array.from(m.data), m.shape);
+    maskBatchStride = maskLead === 1 ? 0 : queryLength * keyLength;
+  }
+  const attrs: AttentionAttrs = {
+    batchHeads, queryLength, keyLength, headDim, valueDim,
+    scale: options.scale ?? 1 / Math.sqrt(headDim),
+    causal: options.isCausal ?? false,
+    maskBatchStride,
+    outShape: [...lead, queryLength, valueDim],
+  };
+  const inputs = mask ? [q, k, v, mask] : [q, k, v];
+  return applyOp(attentionOp, inputs, attrs)[0];
+}

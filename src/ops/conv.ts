@@ -1,0 +1,96 @@
+/**
+ * 1-D convolution (PyTorch layout (N, Cin, L)), with stride, zero padding
+ * (a number or 'same') and dilation — seed 003's Collobert & Weston window
+ * convolution over word embeddings is conv1d with kernel = window size.
+ */
+import { kernels, type Conv1dArgs, type FloatArray } from '../backend/index.js';
+import { formatShape, ShapeError } from '../tensor/shape.js';
+import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { add } from './binary.js';
+import { applyOp, defineOp } from './op.js';
+import { requireFloat } from './util.js';
+
+export interface Conv1dOptions {
+  stride?: number;
+  /** Zeros added on both sides, or 'same' (output length = input length; stride must be 1). */
+  padding?: number | 'same' | 'valid';
+  dilation?: number;
+}
+
+interface ConvAttrs { geometry: Conv1dArgs; hasBias: boolean }
+
+const conv1dOp = defineOp<ConvAttrs>({
+  name: 'conv1d',
+  forward: (inputs, { geometry, hasBias }) => {
+    const [x, weight] = inputs;
+    const bias = hasBias ? inputs[2] : null;
+    const out = emptyTensor([geometry.batch, geometry.outChannels, geometry.outLength], x.dtype);
+    kernels.conv1dForward(geometry, x.data as FloatArray, weight.data as FloatArray, (bias?.data ?? null) as FloatArray | null, out.data as FloatArray);
+    return out;
+  },
+  vjp: ({ inputs, attrs: { geometry, hasBias } }, [g]) => {
+    if (!g) return inputs.map(() => null);
+    const [x, weight] = inputs;
+    const gx = x.requiresGrad ? emptyTensor(x.shape, x.dtype) : null;
+    const gw = weight.requiresGrad ? emptyTensor(weight.shape, weight.dtype) : null;
+    const gb = hasBias && inputs[2].requiresGrad ? emptyTensor(inputs[2].shape, x.dtype) : null;
+    kernels.conv1dBackward(
+      geometry, x.data as FloatArray, weight.data as FloatArray, g.data as FloatArray,
+      (gx?.data ?? null) as FloatArray | null, (gw?.data ?? null) as FloatArray | null, (gb?.data ?? null) as FloatArray | null,
+    );
+    return hasBias ? [gx, gw, gb] : [gx, gw];
+  },
+  // Bilinear in (x, w) plus the bias: t_y = conv(t_x, w) + conv(x, t_w) + t_b.
+  jvp: ({ inputs, attrs }, tangents) => {
+    const [x, weight] = inputs;
+    const noBias = { geometry: attrs.geometry, hasBias: false };
+    const parts: Tensor[] = [];
+    if (tangents[0]) parts.push(applyOp(conv1dOp, [tangents[0], weight], noBias)[0]);
+    if (tangents[1]) parts.push(applyOp(conv1dOp, [x, tangents[1]], noBias)[0]);
+    if (attrs.hasBias && tangents[2]) {
+      const zeroInput = emptyTensor(x.shape, x.dtype), zeroWeight = emptyTensor(weight.shape, weight.dtype);
+      parts.push(applyOp(conv1dOp, [zeroInput, zeroWeight, tangents[2]], attrs)[0]);
+    }
+    return [parts.length ? parts.reduce((a, b) => add(a, b)) : null];
+  },
+});
+
+/** conv1d(x (N, Cin, L), weight (Cout, Cin, K), bias (Cout) | null) → (N, Cout, Lout). */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
+  requireFloat('conv1d', x);
+  requireFloat('conv1d', weight, 'weight');
+  if (x.ndim !== 3) throw new ShapeError(`conv1d: input must be (N, Cin, L), got ${formatShape(x.shape)}`);
+  if (weight.ndim !== 3) throw new ShapeError(`conv1d: weight must be (Cout, Cin, K), got ${formatShape(weight.shape)}`);
+  const [batch, inChannels, inLength] = x.shape;
+  const [outChannels, weightIn, kernelSize] = weight.shape;
+  if (weightIn !== inChannels) {
+    throw new ShapeError(`conv1d: input ${formatShape(x.shape)} has ${inChannels} channels but weight ${formatShape(weight.shape)} expects ${weightIn}`);
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw new ShapeError(`conv1d: bias must have shape [${outChannels}], got ${formatShape(bias.shape)}`);
+  }
+  const stride = options.stride ?? 1, dilation = options.dilation ?? 1;
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new RangeError(`conv1d: stride must be a positive integer, got ${stride}`);
+  if (!(Number.isInteger(dilation) && dilation >= 1)) throw new RangeError(`conv1d: dilation must be a positive integer, got ${dilation}`);
+  const span = dilation * (kernelSize - 1);
+  let padLeft: number, padRight: number;
+  const padding = options.padding ?? 0;
+  if (padding === 'same') {
+    if (stride !== 1) throw new RangeError("conv1d: padding 'same' needs stride 1 (as in PyTorch)");
+    // PyTorch puts the odd extra zero on the right.
+    padLeft = Math.floor(span / 2);
+    padRight = span - padLeft;
+  } else if (padding === 'valid') {
+    padLeft = padRight = 0;
+  } else {
+    if (!(Number.isInteger(padding) && padding >= 0)) throw new RangeError(`conv1d: padding must be a non-negative integer, 'same' or 'valid', got ${padding}`);
+    padLeft = padRight = padding;
+  }
+  const outLength = Math.floor((inLength + padLeft + padRight - span - 1) / stride) + 1;
+  if (outLength < 1) {
+    throw new ShapeError(`conv1d: input length ${inLength} (padded ${inLength + padLeft + padRight}) is shorter than the dilated kernel (${span + 1})`);
+  }
+  const geometry: Conv1dArgs = { batch, inChannels, outChannels, inLength, outLength, kernelSize, stride, padLeft, dilation };
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return applyOp(conv1dOp, inputs, { geometry, hasBias: !!bias })[0];
+}

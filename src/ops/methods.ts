@@ -1,0 +1,157 @@
+/**
+ * Tensor methods, PyTorch style (`x.matmul(w).add(b).relu()`), attached to the
+ * Tensor prototype here so tensor.ts stays free of import cycles. Each method is
+ * the free function of the same name with `this` as the first argument.
+ */
+import { backward, type BackwardOptions } from '../autograd/tape.js';
+import type { DType } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+import { gelu, logSoftmax, softmax } from './activations.js';
+import { add, div, eq, ge, gt, le, lt, maximum, minimum, mul, ne, pow, sub } from './binary.js';
+import { cast } from './cast.js';
+import { gather, indexSelect, maskedFill, topk, sort, tril, triu } from './indexing.js';
+import { matmul } from './matmul.js';
+import { argmax, argmin, cumsum, logsumexp, max, mean, min, std, sum, variance, type Dims, type VarianceOptions } from './reduce.js';
+import { chunk, expand, flatten, permute, reshape, select, slice, split, squeeze, transpose, unsqueeze } from './shape.js';
+import { abs, clamp, cos, erf, exp, log, neg, powScalar, relu, rsqrt, sigmoid, sin, sqrt, square, tanh } from './unary.js';
+import type { TensorLike } from './util.js';
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    add(other: TensorLike): Tensor;
+    sub(other: TensorLike): Tensor;
+    mul(other: TensorLike): Tensor;
+    div(other: TensorLike): Tensor;
+    /** Power with a number (fast path) or tensor exponent. */
+    pow(exponent: TensorLike): Tensor;
+    maximum(other: TensorLike): Tensor;
+    minimum(other: TensorLike): Tensor;
+    eq(other: TensorLike): Tensor;
+    ne(other: TensorLike): Tensor;
+    lt(other: TensorLike): Tensor;
+    le(other: TensorLike): Tensor;
+    gt(other: TensorLike): Tensor;
+    ge(other: TensorLike): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    rsqrt(): Tensor;
+    abs(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    square(): Tensor;
+    sigmoid(): Tensor;
+    tanh(): Tensor;
+    relu(): Tensor;
+    erf(): Tensor;
+    gelu(approximate?: 'none' | 'tanh'): Tensor;
+    clamp(min?: number | null, max?: number | null): Tensor;
+    softmax(dim?: number): Tensor;
+    logSoftmax(dim?: number): Tensor;
+    sum(dim?: Dims, keepdim?: boolean): Tensor;
+    mean(dim?: Dims, keepdim?: boolean): Tensor;
+    max(dim?: Dims, keepdim?: boolean): Tensor;
+    min(dim?: Dims, keepdim?: boolean): Tensor;
+    var(dim?: Dims, options?: VarianceOptions): Tensor;
+    std(dim?: Dims, options?: VarianceOptions): Tensor;
+    logsumexp(dim?: Dims, keepdim?: boolean): Tensor;
+    argmax(dim?: number | null, keepdim?: boolean): Tensor;
+    argmin(dim?: number | null, keepdim?: boolean): Tensor;
+    cumsum(dim: number): Tensor;
+    matmul(other: Tensor): Tensor;
+    reshape(shape: readonly number[]): Tensor;
+    view(shape: readonly number[]): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor;
+    squeeze(dim?: number | readonly number[]): Tensor;
+    unsqueeze(dim: number): Tensor;
+    permute(dims: readonly number[]): Tensor;
+    transpose(dim0?: number, dim1?: number): Tensor;
+    expand(shape: readonly number[]): Tensor;
+    slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+    select(dim: number, index: number): Tensor;
+    split(splitSize: number | readonly number[], dim?: number): Tensor[];
+    chunk(chunks: number, dim?: number): Tensor[];
+    gather(dim: number, index: Tensor): Tensor;
+    indexSelect(dim: number, index: Tensor): Tensor;
+    maskedFill(mask: Tensor, value: number): Tensor;
+    triu(diagonal?: number): Tensor;
+    tril(diagonal?: number): Tensor;
+    topk(k: number, dim?: number, largest?: boolean): { values: Tensor; indices: Tensor };
+    sort(dim?: number, descending?: boolean): { values: Tensor; indices: Tensor };
+    /** Convert to another dtype (differentiable between float types). */
+    to(dtype: DType): Tensor;
+    float(): Tensor;
+    double(): Tensor;
+    int(): Tensor;
+    /** Reverse-mode differentiation from this tensor (see autograd/tape.ts). */
+    backward(gradient?: Tensor | null, options?: BackwardOptions): void;
+  }
+}
+
+const proto = Tensor.prototype;
+proto.add = function (other) { return add(this, other); };
+proto.sub = function (other) { return sub(this, other); };
+proto.mul = function (other) { return mul(this, other); };
+proto.div = function (other) { return div(this, other); };
+proto.pow = function (exponent) { return typeof exponent === 'number' ? powScalar(this, exponent) : pow(this, exponent); };
+proto.maximum = function (other) { return maximum(this, other); };
+proto.minimum = function (other) { return minimum(this, other); };
+proto.eq = function (other) { return eq(this, other); };
+proto.ne = function (other) { return ne(this, other); };
+proto.lt = function (other) { return lt(this, other); };
+proto.le = function (other) { return le(this, other); };
+proto.gt = function (other) { return gt(this, other); };
+proto.ge = function (other) { return ge(this, other); };
+proto.neg = function () { return neg(this); };
+proto.exp = function () { return exp(this); };
+proto.log = function () { return log(this); };
+proto.sqrt = function () { return sqrt(this); };
+proto.rsqrt = function () { return rsqrt(this); };
+proto.abs = function () { return abs(this); };
+proto.sin = function () { return sin(this); };
+proto.cos = function () { return cos(this); };
+proto.square = function () { return square(this); };
+proto.sigmoid = function () { return sigmoid(this); };
+proto.tanh = function () { return tanh(this); };
+proto.relu = function () { return relu(this); };
+proto.erf = function () { return erf(this); };
+proto.gelu = function (approximate) { return gelu(this, approximate); };
+proto.clamp = function (lo, hi) { return clamp(this, lo, hi); };
+proto.softmax = function (dim) { return softmax(this, dim); };
+proto.logSoftmax = function (dim) { return logSoftmax(this, dim); };
+proto.sum = function (dim, keepdim) { return sum(this, dim, keepdim); };
+proto.mean = function (dim, keepdim) { return mean(this, dim, keepdim); };
+proto.max = function (dim, keepdim) { return max(this, dim, keepdim); };
+proto.min = function (dim, keepdim) { return min(this, dim, keepdim); };
+proto.var = function (dim, options) { return variance(this, dim, options); };
+proto.std = function (dim, options) { return std(this, dim, options); };
+proto.logsumexp = function (dim, keepdim) { return logsumexp(this, dim, keepdim); };
+proto.argmax = function (dim, keepdim) { return argmax(this, dim, keepdim); };
+proto.argmin = function (dim, keepdim) { return argmin(this, dim, keepdim); };
+proto.cumsum = function (dim) { return cumsum(this, dim); };
+proto.matmul = function (other) { return matmul(this, other); };
+proto.reshape = function (shape) { return reshape(this, shape); };
+proto.view = function (shape) { return reshape(this, shape); };
+proto.flatten = function (startDim, endDim) { return flatten(this, startDim, endDim); };
+proto.squeeze = function (dim) { return squeeze(this, dim); };
+proto.unsqueeze = function (dim) { return unsqueeze(this, dim); };
+proto.permute = function (dims) { return permute(this, dims); };
+proto.transpose = function (dim0, dim1) { return transpose(this, dim0, dim1); };
+proto.expand = function (shape) { return expand(this, shape); };
+proto.slice = function (dim, start, end, step) { return slice(this, dim, start, end, step); };
+proto.select = function (dim, index) { return select(this, dim, index); };
+proto.split = function (splitSize, dim) { return split(this, splitSize, dim); };
+proto.chunk = function (chunks, dim) { return chunk(this, chunks, dim); };
+proto.gather = function (dim, index) { return gather(this, dim, index); };
+proto.indexSelect = function (dim, index) { return indexSelect(this, dim, index); };
+proto.maskedFill = function (mask, value) { return maskedFill(this, mask, value); };
+proto.triu = function (diagonal) { return triu(this, diagonal); };
+proto.tril = function (diagonal) { return tril(this, diagonal); };
+proto.topk = function (k, dim, largest) { return topk(this, k, dim, largest); };
+proto.sort = function (dim, descending) { return sort(this, dim, descending); };
+proto.to = function (dtype) { return cast(this, dtype); };
+proto.float = function () { return cast(this, 'float32'); };
+proto.double = function () { return cast(this, 'float64'); };
+proto.int = function () { return cast(this, 'int32'); };
+proto.backward = function (gradient, options) { backward(this, gradient, options); };

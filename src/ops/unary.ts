@@ -1,0 +1,139 @@
+/**
+ * Unary elementwise ops. Each is one record: the kernel, and the local derivative
+ * f'(x) written with ops — the VJP multiplies the upstream gradient by it, the JVP
+ * the tangent (for elementwise maps the Jacobian is diagonal, so both rules are
+ * the same product; seed 002's primal/tangent trace uses exactly these).
+ */
+import type { UnaryOpName } from '../backend/backend.js';
+import { kernels } from '../backend/index.js';
+import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { binaryForward, mul } from './binary.js';
+import { apply1, defineOp, type OpDefinition } from './op.js';
+import { requireFloat, scalarLike } from './util.js';
+
+type Derivative = (x: Tensor, y: Tensor) => Tensor;
+
+function unaryForward(name: UnaryOpName, x: Tensor): Tensor {
+  const out = emptyTensor(x.shape, x.dtype);
+  kernels.unary(name, x.data, out.data);
+  return out;
+}
+
+/** Define a differentiable unary op from its kernel name and derivative. */
+function elementwise(name: UnaryOpName, derivative: Derivative): (x: Tensor) => Tensor {
+  const op: OpDefinition<null> = defineOp<null>({
+    name,
+    forward: ([x]) => {
+      requireFloat(name, x);
+      return unaryForward(name, x);
+    },
+    vjp: ({ inputs: [x], outputs: [y] }, [g]) => [g ? mul(g, derivative(x, y)) : null],
+    jvp: ({ inputs: [x], outputs: [y] }, [t]) => [t ? mul(t, derivative(x, y)) : null],
+  });
+  return (x: Tensor) => apply1(op, [x], null);
+}
+
+/** Non-differentiable (piecewise-constant) maps: gradient zero almost everywhere, as in PyTorch. */
+function piecewiseConstant(name: UnaryOpName): (x: Tensor) => Tensor {
+  return (x: Tensor) => unaryForward(name, x);
+}
+
+const constant = (x: Tensor, c: number): Tensor => scalarLike(c, x);
+const k = (name: UnaryOpName, x: Tensor): Tensor => unaryForward(name, x);
+
+export const neg = (x: Tensor): Tensor => apply1(negOp, [x], null);
+const negOp = defineOp<null>({
+  name: 'neg',
+  forward: ([x]) => unaryForward('neg', x),
+  vjp: (_ctx, [g]) => [g ? neg(g) : null],
+  jvp: (_ctx, [t]) => [t ? neg(t) : null],
+});
+
+/** d/dx eˣ = eˣ = y */
+export const exp = elementwise('exp', (_x, y) => y);
+/** d/dx log x = 1/x */
+export const log = elementwise('log', (x) => k('reciprocal', x));
+/** d/dx √x = 1/(2√x) */
+export const sqrt = elementwise('sqrt', (_x, y) => binaryForward('div', constant(y, 0.5), y));
+/** d/dx x^(−1/2) = −½ x^(−3/2) = −½ y / x */
+export const rsqrt = elementwise('rsqrt', (x, y) => binaryForward('mul', constant(y, -0.5), binaryForward('div', y, x)));
+/** d/dx |x| = sign x (0 at 0, as PyTorch) */
+export const abs = elementwise('abs', (x) => k('sign', x));
+/** d/dx sin x = cos x */
+export const sin = elementwise('sin', (x) => k('cos', x));
+/** d/dx cos x = −sin x */
+export const cos = elementwise('cos', (x) => k('neg', k('sin', x)));
+/** d/dx σ(x) = σ(x)(1 − σ(x)) (seed 004) */
+export const sigmoid = elementwise('sigmoid', (_x, y) => binaryForward('mul', y, binaryForward('sub', constant(y, 1), y)));
+/** d/dx tanh x = 1 − tanh² x */
+export const tanh = elementwise('tanh', (_x, y) => binaryForward('sub', constant(y, 1), k('square', y)));
+/** d/dx relu x = 1[x > 0] */
+export const relu = elementwise('relu', (x) => k('step', x));
+/** d/dx erf x = 2/√π · e^(−x²) */
+export const erf = elementwise('erf', (x) => binaryForward('mul', constant(x, 2 / Math.sqrt(Math.PI)), k('exp', k('neg', k('square', x)))));
+/** d/dx eˣ − 1 = eˣ */
+export const expm1 = elementwise('expm1', (x) => k('exp', x));
+/** d/dx log(1 + x) = 1/(1 + x) */
+export const log1p = elementwise('log1p', (x) => k('reciprocal', binaryForward('add', x, constant(x, 1))));
+/** d/dx 1/x = −1/x² = −y² */
+export const reciprocal = elementwise('reciprocal', (_x, y) => k('neg', k('square', y)));
+/** d/dx x² = 2x */
+export const square = elementwise('square', (x) => binaryForward('mul', x, constant(x, 2)));
+
+export const sign = piecewiseConstant('sign');
+export const floor = piecewiseConstant('floor');
+export const ceil = piecewiseConstant('ceil');
+export const round = piecewiseConstant('round');
+
+interface ClampAttrs { min: number; max: number }
+// d/dx clamp(x) = 1 inside [min, max], 0 outside.
+const clampOp = defineOp<ClampAttrs>({
+  name: 'clamp',
+  forward: ([x], { min, max }) => {
+    const out = emptyTensor(x.shape, x.dtype);
+    kernels.clamp(x.data, min, max, out.data);
+    return out;
+  },
+  vjp: ({ inputs: [x], attrs }, [g]) => [g ? mul(g, insideMask(x, attrs)) : null],
+  jvp: ({ inputs: [x], attrs }, [t]) => [t ? mul(t, insideMask(x, attrs)) : null],
+});
+
+function insideMask(x: Tensor, { min, max }: ClampAttrs): Tensor {
+  const out = emptyTensor(x.shape, x.dtype);
+  const d = x.data, o = out.data;
+  for (let i = 0; i < d.length; i++) o[i] = d[i] >= min && d[i] <= max ? 1 : 0;
+  return out;
+}
+
+/** Clamp into [min, max]; either bound may be omitted. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  if (lo > hi) throw new RangeError(`clamp: min (${lo}) is greater than max (${hi})`);
+  return apply1(clampOp, [x], { min: lo, max: hi });
+}
+
+// d/dx xᵉ = e·x^(e−1)
+const powScalarOp = defineOp<{ exponent: number }>({
+  name: 'powScalar',
+  forward: ([x], { exponent }) => {
+    const out = emptyTensor(x.shape, x.dtype);
+    kernels.powScalar(x.data, exponent, out.data);
+    return out;
+  },
+  vjp: ({ inputs: [x], attrs }, [g]) => [g ? mul(g, powDerivative(x, attrs.exponent)) : null],
+  jvp: ({ inputs: [x], attrs }, [t]) => [t ? mul(t, powDerivative(x, attrs.exponent)) : null],
+});
+
+function powDerivative(x: Tensor, exponent: number): Tensor {
+  if (exponent === 0) return scalarLike(0, x);
+  const out = emptyTensor(x.shape, x.dtype);
+  kernels.powScalar(x.data, exponent - 1, out.data);
+  kernels.affine(out.data, exponent, 0, out.data);
+  return out;
+}
+
+/** x raised to a number. */
+export function powScalar(x: Tensor, exponent: number): Tensor {
+  requireFloat('powScalar', x);
+  return apply1(powScalarOp, [x], { exponent });
+}
