@@ -14,3 +14,25 @@ export * from './autograd/functional.js';
 export * from './autograd/gradcheck.js';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/index.js';
 export type { LanguageModel } from './lm/model.js';
+export * from './optim/index.js';
+export * from './train/data.js';
+export * from './nn/index.js';
+// Tokenizers, tiktoken-compatible byte-level BPE and file formats (issue 6, part 2).
+export { TiktokenTokenizer, type TiktokenOptions, type TiktokenJson } from './text/tiktoken.js';
+export { preTokenize, PRE_TOKENIZER_NAMES, PRE_TOKENIZER_PATTERNS, type PreTokenizerName } from './text/bpe/pretokenize.js';
+export { StreamingDecoder, utf8Encode, utf8Decode, BYTE_TO_UNICODE, bytesToByteLevel, byteLevelToBytes } from './text/bpe/bytes.js';
+export * from './text/formats/index.js';
+export * from './lm/ngram/index.js';
+export * from './lm/score.js';
+export * from './lm/generate.js';
+// Tokenizers: char, word, BPE in every variant, WordPiece, and the one loader (issue 6, part 1).
+export { BpeModel, type BpeModelSpec, type BpeTrainingInfo } from './text/bpe/model.js';
+export { BpeTrainer, trainBpe, resolveTrainOptions, type BpeTrainOptions } from './text/bpe/train.js';
+export { BPE_PRESETS, METASPACE, type BaseUnit, type WhitespaceMode, type MergeObjective, type BpeVariant } from './text/bpe/variant.js';
+export { CharTokenizer, CharCounter, withBoundaries, type CharTokenizerOptions } from './text/char.js';
+export { WordTokenizer, WordCounter, splitWords, WORD_PATTERN, type WordTokenizerOptions } from './text/word.js';
+export { WordPieceTokenizer, WordPieceTrainer, trainWordPiece, bertBasicTokenize, BERT_SPECIAL_TOKENS, type WordPieceOptions, type WordPieceTrainOptions } from './text/wordpiece.js';
+export { loadTokenizer, registerTokenizerKind, registeredTokenizerKinds, type TokenizerFromJson } from './text/load.js';
+export { TokenizerFormatError } from './text/json.js';
+export { tokenizerStats, TokenStatsCollector, type TokenizerStats } from './text/stats.js';
+export type { Tokenizer, EncodeOptions, StreamDecoder } from './text/tokenizer.js';

@@ -25,4 +25,10 @@ export interface LanguageModel<State = unknown> {
    * there; scoring a complete sentence includes its probability.
    */
   readonly endToken?: number;
+  /**
+   * Optional fast path: natural-log probability of one token, equal to
+   * `nextLogProbs(state)[token]`. Models that can score a single token without
+   * building the whole distribution (n-grams) provide it; scoring uses it when present.
+   */
+  tokenLogProb?(state: State, token: number): number;
 }

@@ -1,0 +1,374 @@
+/**
+ * Hugging Face `tokenizer.json` (the `tokenizers` library's serialization) —
+ * the subset lmkit runs exactly:
+ *
+ * - BPE over bytes: `model.type` "BPE" with a ByteLevel pre-tokenizer (GPT-2,
+ *   RoBERTa, …) or Split(regex) + ByteLevel(use_regex: false) (GPT-4-style,
+ *   Llama 3), vocabulary in GPT-2's byte ↔ printable-character spelling, merges
+ *   applied by priority, `ignore_merges`, added tokens (always matched before
+ *   pre-tokenization, as Hugging Face does). Runs on TiktokenTokenizer.
+ * - WordPiece (BERT): BertNormalizer + BertPreTokenizer + WordPiece model. Runs
+ *   on WordPieceTokenizer.
+ *
+ * Anything else (other normalizers, Metaspace/SentencePiece models, byte
+ * fallback, unrecognized split regexes) is rejected with an error naming the
+ * field, rather than run approximately. Post-processors (templates that add
+ * BOS/EOS) are not applied: lmkit's encode returns the text's tokens only.
+ *
+ * Export writes lmkit's byte-level models (TiktokenTokenizer, BpeModel trained
+ * with base 'byte' and whitespace 'attach') and WordPieceTokenizer.
+ */
+import { TiktokenTokenizer } from '../tiktoken.js';
+import { WordPieceTokenizer } from '../wordpiece.js';
+import type { BpeModel } from '../bpe/model.js';
+import { bytesToByteLevel, byteLevelToBytes } from '../bpe/bytes.js';
+import { PRE_TOKENIZER_PATTERNS, type PreTokenizerName } from '../bpe/pretokenize.js';
+import {
+  asArray,
+  asBoolean,
+  asNonNegativeInt,
+  asObject,
+  asString,
+  fail,
+  TokenizerFormatError,
+  type JsonObject,
+} from '../json.js';
+
+/** Patterns that Hugging Face files spell for our named pre-tokenizers. */
+const SPLIT_PATTERNS: ReadonlyArray<[string, PreTokenizerName]> = [
+  [PRE_TOKENIZER_PATTERNS.gpt2, 'gpt2'],
+  [PRE_TOKENIZER_PATTERNS.cl100k, 'cl100k'],
+  [PRE_TOKENIZER_PATTERNS.whitespace, 'whitespace'],
+];
+
+interface AddedToken {
+  id: number;
+  content: string;
+  special: boolean;
+}
+
+export interface HuggingFaceLoadOptions {
+  /** Names the file in error messages. */
+  source?: string;
+  cacheSize?: number;
+}
+
+/**
+ * Load a Hugging Face `tokenizer.json` (its text). Errors name the file and the
+ * JSON field: `tokenizer.json: field "model.merges[12]": …`.
+ */
+export function loadHuggingFaceTokenizer(jsonText: string, options: HuggingFaceLoadOptions = {}): TiktokenTokenizer | WordPieceTokenizer {
+  const source = options.source ?? 'tokenizer.json';
+  try {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(jsonText);
+    } catch (error) {
+      fail('(file)', `not valid JSON (${(error as Error).message})`);
+    }
+    const root = asObject(parsed, '(top level)');
+    const model = asObject(root.model, 'model');
+    const type = model.type === undefined ? ('merges' in model ? 'BPE' : 'WordPiece') : asString(model.type, 'model.type');
+    const added = readAddedTokens(root.added_tokens);
+    if (type === 'BPE') return loadByteLevelBpe(root, model, added, options);
+    if (type === 'WordPiece') return loadWordPiece(root, model, added);
+    fail('model.type', `${JSON.stringify(type)} is not supported (lmkit reads "BPE" with a ByteLevel pre-tokenizer, and "WordPiece")`);
+  } catch (error) {
+    if (error instanceof TokenizerFormatError) {
+      const wrapped = new TokenizerFormatError(error.field, error.problem);
+      wrapped.message = `${source}: ${error.message}`;
+      throw wrapped;
+    }
+    throw error;
+  }
+}
+
+function readAddedTokens(value: unknown): AddedToken[] {
+  if (value === undefined || value === null) return [];
+  return asArray(value, 'added_tokens').map((entry, i) => {
+    const where = `added_tokens[${i}]`;
+    const token = asObject(entry, where);
+    for (const flag of ['lstrip', 'rstrip', 'single_word'] as const) {
+      if (token[flag] === true) fail(`${where}.${flag}`, 'true is not supported (lmkit matches added tokens exactly)');
+    }
+    return {
+      id: asNonNegativeInt(token.id, `${where}.id`),
+      content: asString(token.content, `${where}.content`),
+      special: token.special === undefined ? true : asBoolean(token.special, `${where}.special`),
+    };
+  });
+}
+
+/** The ByteLevel pre-tokenizer's settings; rejects add_prefix_space. */
+function checkByteLevel(node: JsonObject, where: string): boolean {
+  if (node.add_prefix_space === true) fail(`${where}.add_prefix_space`, 'true is not supported (the text would get a leading space)');
+  return node.use_regex === undefined ? true : asBoolean(node.use_regex, `${where}.use_regex`);
+}
+
+function preTokenizerOf(root: JsonObject): PreTokenizerName {
+  const node = asObject(root.pre_tokenizer, 'pre_tokenizer');
+  const type = asString(node.type, 'pre_tokenizer.type');
+  if (type === 'ByteLevel') return checkByteLevel(node, 'pre_tokenizer') ? 'gpt2' : 'none';
+  if (type === 'Sequence') {
+    const steps = asArray(node.pretokenizers, 'pre_tokenizer.pretokenizers').map((step, i) => asObject(step, `pre_tokenizer.pretokenizers[${i}]`));
+    if (steps.length === 1 && steps[0]!.type === 'ByteLevel') return checkByteLevel(steps[0]!, 'pre_tokenizer.pretokenizers[0]') ? 'gpt2' : 'none';
+    if (steps.length === 2 && steps[0]!.type === 'Split' && steps[1]!.type === 'ByteLevel') {
+      if (checkByteLevel(steps[1]!, 'pre_tokenizer.pretokenizers[1]')) {
+        fail('pre_tokenizer.pretokenizers[1].use_regex', 'expected false after a Split (two regex splits are not supported)');
+      }
+      const split = steps[0]!;
+      const where = 'pre_tokenizer.pretokenizers[0]';
+      const pattern = asObject(split.pattern, `${where}.pattern`);
+      const regex = asString(pattern.Regex, `${where}.pattern.Regex`);
+      if (split.behavior !== 'Isolated') fail(`${where}.behavior`, `expected "Isolated", got ${JSON.stringify(split.behavior)}`);
+      if (split.invert === true) fail(`${where}.invert`, 'true is not supported');
+      const known = SPLIT_PATTERNS.find(([text]) => text === regex);
+      if (known === undefined) {
+        fail(`${where}.pattern.Regex`, `unsupported regex ${JSON.stringify(regex.slice(0, 60))}… (lmkit runs the GPT-2 and cl100k patterns exactly, not arbitrary regexes)`);
+      }
+      return known[1];
+    }
+  }
+  fail('pre_tokenizer', `${type} is not supported for BPE (expected ByteLevel, or Sequence [Split, ByteLevel])`);
+}
+
+function loadByteLevelBpe(root: JsonObject, model: JsonObject, added: AddedToken[], options: HuggingFaceLoadOptions): TiktokenTokenizer {
+  if (root.normalizer !== undefined && root.normalizer !== null) fail('normalizer', 'must be null for a byte-level BPE');
+  if (model.byte_fallback === true) fail('model.byte_fallback', 'true is not supported (SentencePiece-style models)');
+  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
+    if (model[key] !== undefined && model[key] !== null && model[key] !== '') fail(`model.${key}`, 'must be empty for a byte-level BPE');
+  }
+  if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) fail('model.dropout', 'BPE dropout is not supported');
+  const decoder = root.decoder === undefined || root.decoder === null ? undefined : asObject(root.decoder, 'decoder');
+  if (decoder !== undefined && decoder.type !== 'ByteLevel') fail('decoder.type', `expected "ByteLevel", got ${JSON.stringify(decoder.type)}`);
+  const pattern = preTokenizerOf(root);
+
+  const vocab = asObject(model.vocab, 'model.vocab');
+  const tokens: Array<Uint8Array | undefined> = [];
+  const idOf = new Map<string, number>();
+  for (const [text, idValue] of Object.entries(vocab)) {
+    const id = asNonNegativeInt(idValue, `model.vocab[${JSON.stringify(text)}]`);
+    const addedHere = added.find((a) => a.id === id && a.content === text);
+    const bytes = byteLevelToBytes(text);
+    if (bytes === undefined) {
+      // Added tokens may also be listed in the vocabulary in plain text; they are matched as added tokens.
+      if (addedHere !== undefined) continue;
+      fail(`model.vocab[${JSON.stringify(text)}]`, 'is not in GPT-2 byte-level spelling (a character outside the 256-character byte table)');
+    }
+    if (tokens[id] !== undefined) fail(`model.vocab[${JSON.stringify(text)}]`, `id ${id} is used twice`);
+    tokens[id] = bytes;
+    idOf.set(text, id);
+  }
+  const mergesValue = asArray(model.merges, 'model.merges');
+  const merges: Array<[number, number]> = mergesValue.map((entry, i) => {
+    let left: string;
+    let right: string;
+    if (typeof entry === 'string') {
+      const space = entry.indexOf(' ');
+      if (space <= 0 || entry.indexOf(' ', space + 1) >= 0) fail(`model.merges[${i}]`, `expected "left right", got ${JSON.stringify(entry)}`);
+      left = entry.slice(0, space);
+      right = entry.slice(space + 1);
+    } else {
+      const pair = asArray(entry, `model.merges[${i}]`);
+      if (pair.length !== 2) fail(`model.merges[${i}]`, 'expected [left, right]');
+      left = asString(pair[0], `model.merges[${i}][0]`);
+      right = asString(pair[1], `model.merges[${i}][1]`);
+    }
+    const a = idOf.get(left);
+    const b = idOf.get(right);
+    if (a === undefined || b === undefined) fail(`model.merges[${i}]`, `${JSON.stringify(a === undefined ? left : right)} is not in model.vocab`);
+    if (!idOf.has(left + right)) fail(`model.merges[${i}]`, `the merged token ${JSON.stringify(left + right)} is not in model.vocab`);
+    return [a, b];
+  });
+  const specialTokens = new Map<string, number>();
+  for (const token of added) specialTokens.set(token.content, token.id);
+  try {
+    return new TiktokenTokenizer({
+      name: 'tokenizer.json',
+      tokens,
+      pattern,
+      specialTokens,
+      merges,
+      wholePieceLookup: model.ignore_merges === undefined ? false : asBoolean(model.ignore_merges, 'model.ignore_merges'),
+      defaultAllowedSpecial: 'all',
+      cacheSize: options.cacheSize,
+    });
+  } catch (error) {
+    if (error instanceof TokenizerFormatError) throw error;
+    fail('model', (error as Error).message);
+  }
+}
+
+function loadWordPiece(root: JsonObject, model: JsonObject, added: AddedToken[]): WordPieceTokenizer {
+  let lowercase = true;
+  let stripAccents: boolean | undefined;
+  if (root.normalizer !== undefined && root.normalizer !== null) {
+    const normalizer = asObject(root.normalizer, 'normalizer');
+    if (normalizer.type !== 'BertNormalizer') fail('normalizer.type', `expected "BertNormalizer", got ${JSON.stringify(normalizer.type)}`);
+    if (normalizer.lowercase !== undefined) lowercase = asBoolean(normalizer.lowercase, 'normalizer.lowercase');
+    if (normalizer.strip_accents !== undefined && normalizer.strip_accents !== null) stripAccents = asBoolean(normalizer.strip_accents, 'normalizer.strip_accents');
+    for (const flag of ['clean_text', 'handle_chinese_chars'] as const) {
+      if (normalizer[flag] === false) fail(`normalizer.${flag}`, 'false is not supported (lmkit always applies BERT\'s basic tokenizer)');
+    }
+  }
+  if (root.pre_tokenizer !== undefined && root.pre_tokenizer !== null) {
+    const pre = asObject(root.pre_tokenizer, 'pre_tokenizer');
+    if (pre.type !== 'BertPreTokenizer') fail('pre_tokenizer.type', `expected "BertPreTokenizer", got ${JSON.stringify(pre.type)}`);
+  }
+  const vocab = asObject(model.vocab, 'model.vocab');
+  const byId: string[] = [];
+  for (const [token, idValue] of Object.entries(vocab)) {
+    const id = asNonNegativeInt(idValue, `model.vocab[${JSON.stringify(token)}]`);
+    if (byId[id] !== undefined) fail(`model.vocab[${JSON.stringify(token)}]`, `id ${id} is used twice`);
+    byId[id] = token;
+  }
+  for (let id = 0; id < byId.length; id++) if (byId[id] === undefined) fail('model.vocab', `id ${id} is missing (WordPiece ids must be 0..${byId.length - 1})`);
+  for (const token of added) {
+    if (byId[token.id] !== token.content) fail('added_tokens', `${JSON.stringify(token.content)} (id ${token.id}) is not the vocabulary token with that id`);
+  }
+  const maxChars = model.max_input_chars_per_word;
+  return new WordPieceTokenizer(byId, {
+    unkToken: model.unk_token === undefined ? undefined : asString(model.unk_token, 'model.unk_token'),
+    continuationPrefix: model.continuing_subword_prefix === undefined ? undefined : asString(model.continuing_subword_prefix, 'model.continuing_subword_prefix'),
+    lowercase,
+    stripAccents: stripAccents ?? lowercase,
+    maxInputCharsPerWord: maxChars === undefined ? undefined : asNonNegativeInt(maxChars, 'model.max_input_chars_per_word'),
+    specialTokens: added.filter((token) => token.special).map((token) => token.content),
+  });
+}
+
+// ------------------------------------------------------------------ export
+
+function addedTokensJson(specials: ReadonlyMap<string, number>): JsonObject[] {
+  return [...specials.entries()]
+    .sort((a, b) => a[1] - b[1])
+    .map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+}
+
+function byteLevelPreTokenizer(pattern: PreTokenizerName): JsonObject {
+  const byteLevel = (useRegex: boolean): JsonObject => ({ type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: useRegex });
+  if (pattern === 'gpt2') return byteLevel(true);
+  if (pattern === 'none') return byteLevel(false);
+  return {
+    type: 'Sequence',
+    pretokenizers: [{ type: 'Split', pattern: { Regex: PRE_TOKENIZER_PATTERNS[pattern] }, behavior: 'Isolated', invert: false }, byteLevel(false)],
+  };
+}
+
+interface ByteLevelModelParts {
+  pattern: PreTokenizerName;
+  tokenBytes: Array<[number, Uint8Array]>;
+  merges: Array<[number, number]>;
+  specials: ReadonlyMap<string, number>;
+  ignoreMerges: boolean;
+}
+
+function byteLevelJson(parts: ByteLevelModelParts): string {
+  // No prototype: a token spelled "__proto__" must stay an ordinary key.
+  const vocab = Object.create(null) as Record<string, number>;
+  const spelling = new Map<number, string>();
+  for (const [id, bytes] of parts.tokenBytes) {
+    const text = bytesToByteLevel(bytes);
+    vocab[text] = id;
+    spelling.set(id, text);
+  }
+  const merges = parts.merges.map(([a, b]) => `${spelling.get(a)!} ${spelling.get(b)!}`);
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokensJson(parts.specials),
+    normalizer: null,
+    pre_tokenizer: byteLevelPreTokenizer(parts.pattern),
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: parts.ignoreMerges,
+      vocab,
+      merges,
+    },
+  };
+  return JSON.stringify(json, null, 2);
+}
+
+function isBpeModel(value: unknown): value is BpeModel {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'bpe';
+}
+
+/**
+ * A Hugging Face `tokenizer.json` for a byte-level model (TiktokenTokenizer, a
+ * BpeModel with base 'byte' and whitespace 'attach') or a WordPieceTokenizer.
+ * Loading it back with `loadHuggingFaceTokenizer` gives the same ids.
+ */
+export function toHuggingFaceJson(tokenizer: TiktokenTokenizer | BpeModel | WordPieceTokenizer): string {
+  if (tokenizer instanceof TiktokenTokenizer) {
+    const tokenBytes: Array<[number, Uint8Array]> = [];
+    for (let id = 0; id < tokenizer.ordinarySize; id++) {
+      const bytes = tokenizer.ordinaryTokenBytes(id);
+      if (bytes !== undefined) tokenBytes.push([id, bytes]);
+    }
+    return byteLevelJson({
+      pattern: tokenizer.pattern,
+      tokenBytes,
+      merges: tokenizer.merges(),
+      specials: tokenizer.specialTokens,
+      ignoreMerges: tokenizer.wholePieceLookup,
+    });
+  }
+  if (tokenizer instanceof WordPieceTokenizer) return wordPieceJson(tokenizer);
+  if (isBpeModel(tokenizer)) {
+    const { base, whitespace, preTokenizer } = tokenizer.variant;
+    if (base !== 'byte' || whitespace !== 'attach') {
+      throw new Error(
+        `toHuggingFaceJson: a BPE model with base '${base}' and whitespace '${whitespace}' cannot be exported; ` +
+          `lmkit exports byte-level models with whitespace 'attach' (GPT-2 style), which Hugging Face runs exactly`,
+      );
+    }
+    const tokenBytes: Array<[number, Uint8Array]> = [];
+    for (let id = 0; id < tokenizer.vocabSize; id++) {
+      if (tokenizer.isSpecial(id)) continue;
+      const bytes = tokenizer.tokenContent(id);
+      if (bytes !== undefined) tokenBytes.push([id, bytes]);
+    }
+    return byteLevelJson({
+      pattern: preTokenizer,
+      tokenBytes,
+      merges: tokenizer.merges().map(([a, b]) => [a, b]),
+      specials: tokenizer.specialTokens,
+      ignoreMerges: false,
+    });
+  }
+  throw new Error('toHuggingFaceJson: expected a TiktokenTokenizer, a BpeModel or a WordPieceTokenizer');
+}
+
+function wordPieceJson(tokenizer: WordPieceTokenizer): string {
+  const vocab = Object.create(null) as Record<string, number>;
+  tokenizer.vocab.forEach((token, id) => {
+    if (!(token in vocab)) vocab[token] = id;
+  });
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokensJson(tokenizer.specialTokens),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: tokenizer.stripAccents, lowercase: tokenizer.lowercase },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: null,
+    decoder: { type: 'WordPiece', prefix: tokenizer.continuationPrefix, cleanup: true },
+    model: {
+      type: 'WordPiece',
+      unk_token: tokenizer.unkToken,
+      continuing_subword_prefix: tokenizer.continuationPrefix,
+      max_input_chars_per_word: tokenizer.maxInputCharsPerWord,
+      vocab,
+    },
+  };
+  return JSON.stringify(json, null, 2);
+}
