@@ -29,7 +29,7 @@ import { xavierUniform, zeros } from './init.js';
 import { Linear } from './linear.js';
 import { Module, type ModuleOptions } from './module.js';
 import type { Parameter } from './parameter.js';
-import { unbind } from './split.js';
+import { unbind } from '../ops/shape.js';
 import { emptyParameter, requirePositiveInteger, requireProbability } from './util.js';
 
 export interface MultiheadAttentionOptions extends ModuleOptions {

@@ -35,7 +35,7 @@ import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { layerDefaults } from './init.js';
 import { Module, type ModuleOptions } from './module.js';
-import { chunkInto, splitInto, unbind } from './split.js';
+import { chunk, split, unbind } from '../ops/shape.js';
 import { emptyParameter, requirePositiveInteger, requireProbability } from './util.js';
 
 export type RNNNonlinearity = 'tanh' | 'relu' | 'sigmoid';
@@ -89,7 +89,7 @@ function elmanStep(xProj: Tensor, h: Tensor | null, weightHh: Tensor, nonlineari
 /** LSTM step; `xProj` = W_ih x + b_ih + b_hh, gates stacked i, f, g, o. */
 function lstmStep(xProj: Tensor, h: Tensor | null, c: Tensor | null, weightHh: Tensor): [Tensor, Tensor] {
   const gates = h ? add(xProj, matmulT(h, weightHh, false, true)) : xProj;
-  const [gi, gf, gg, go] = chunkInto(gates, 4, -1);
+  const [gi, gf, gg, go] = chunk(gates, 4, -1);
   const input = sigmoid(gi), forget = sigmoid(gf), candidate = tanh(gg), output = sigmoid(go);
   const cell = c ? add(mul(forget, c), mul(input, candidate)) : mul(input, candidate);
   return [mul(output, tanh(cell)), cell];
@@ -99,16 +99,16 @@ function lstmStep(xProj: Tensor, h: Tensor | null, c: Tensor | null, weightHh: T
 function gruStep(xProj: Tensor, h: Tensor | null, weightHh: Tensor, biasHh: Tensor | null): Tensor {
   const hiddenSize = weightHh.shape[1];
   const hProj = h ? (biasHh ? add(matmulT(h, weightHh, false, true), biasHh) : matmulT(h, weightHh, false, true)) : biasHh;
-  const [xRZ, xN] = splitInto(xProj, [2 * hiddenSize, hiddenSize], -1);
+  const [xRZ, xN] = split(xProj, [2 * hiddenSize, hiddenSize], -1);
   let rz: Tensor, hN: Tensor | null = null;
   if (hProj) {
-    const [hRZ, hn] = splitInto(hProj, [2 * hiddenSize, hiddenSize], -1);
+    const [hRZ, hn] = split(hProj, [2 * hiddenSize, hiddenSize], -1);
     rz = sigmoid(add(xRZ, hRZ));
     hN = hn;
   } else {
     rz = sigmoid(xRZ);
   }
-  const [reset, update] = chunkInto(rz, 2, -1);
+  const [reset, update] = chunk(rz, 2, -1);
   const candidate = tanh(hN ? add(xN, mul(reset, hN)) : xN);
   // (1 − z) ⊙ n + z ⊙ h  =  n + z ⊙ (h − n);  with h = 0 it is n − z ⊙ n.
   return h ? add(candidate, mul(update, sub(h, candidate))) : sub(candidate, mul(update, candidate));

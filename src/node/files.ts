@@ -19,14 +19,23 @@ export function assertWritable(path: string, force: boolean): void {
   if (!force && existsSync(path)) throw new FileExistsError(path);
 }
 
-/** Write atomically: temp file in the same directory, fsync, rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): void {
+/**
+ * Write chunks atomically: a temp file in the same directory, fsync, then rename
+ * over `path`. Returns the number of bytes written; streams large outputs (ARPA).
+ */
+export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, options: { force?: boolean } = {}): number {
   assertWritable(path, options.force ?? false);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let bytes = 0;
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      for (const chunk of chunks) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        let offset = 0;
+        while (offset < buf.length) offset += writeSync(fd, buf, offset, buf.length - offset);
+        bytes += buf.length;
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -36,6 +45,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     rmSync(tmp, { force: true });
     throw err;
   }
+  return bytes;
+}
+
+/** Write one string or byte array atomically (see writeChunksAtomic). */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): void {
+  writeChunksAtomic(path, [data], options);
 }
 
 /** Read a text file as strict UTF-8; an invalid byte sequence is an error naming the file and offset, unless `replace` is set. */

@@ -1,5 +1,5 @@
 /** `lmkit/node`: the Node-only helpers (files, progress bars, model and tokenizer I/O). */
-export { FileExistsError, assertWritable, writeFileAtomic, readTextFile } from './files.js';
+export { FileExistsError, assertWritable, writeFileAtomic, writeChunksAtomic, readTextFile } from './files.js';
 export { createProgress, type Progress } from './progress.js';
 export { formatTable } from './table.js';
 export { loadNgramModel, saveNgramModel, formatFromPath, resolveUnit, unitForModel, type NgramFileFormat } from './ngram-io.js';

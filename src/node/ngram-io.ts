@@ -4,8 +4,8 @@
  * never over an existing file without `force`, and load the tokenizer a BPE
  * model was trained with (src/text/load.ts).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import { loadTokenizer } from '../text/load.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { arpaChunks } from '../lm/ngram/arpa.js';
@@ -13,7 +13,7 @@ import { deserializeNgramModel, isNgramBinary, serializeNgramModel } from '../lm
 import { parseArpa } from '../lm/ngram/arpa.js';
 import type { NgramModel } from '../lm/ngram/model.js';
 import type { NgramUnit, NgramUnitInfo } from '../lm/ngram/corpus.js';
-import { assertWritable } from './files.js';
+import { writeChunksAtomic } from './files.js';
 
 export type NgramFileFormat = 'arpa' | 'binary';
 
@@ -42,38 +42,12 @@ export function loadNgramModel(path: string): NgramModel {
   return parseArpa(bytes, { source: path });
 }
 
-/** Write chunks to a temp file next to `path`, fsync, rename over it. */
-function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, force: boolean): number {
-  assertWritable(path, force);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  let bytes = 0;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      for (const chunk of chunks) {
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-        let off = 0;
-        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-        bytes += buf.length;
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  return bytes;
-}
-
 /** Save a model; returns the number of bytes written. */
 export function saveNgramModel(path: string, model: NgramModel, options: { format?: NgramFileFormat; force?: boolean } = {}): number {
   const format = options.format ?? formatFromPath(path);
   const force = options.force ?? false;
-  if (format === 'binary') return writeChunksAtomic(path, [serializeNgramModel(model)], force);
-  return writeChunksAtomic(path, arpaChunks(model), force);
+  if (format === 'binary') return writeChunksAtomic(path, [serializeNgramModel(model)], { force });
+  return writeChunksAtomic(path, arpaChunks(model), { force });
 }
 
 /** Load a tokenizer saved by `lmkit tokenizer train` (any kind src/text/load.ts reads). */

@@ -12,7 +12,7 @@ import { cast } from './cast.js';
 import { gather, indexSelect, maskedFill, topk, sort, tril, triu } from './indexing.js';
 import { matmul } from './matmul.js';
 import { argmax, argmin, cumsum, logsumexp, max, mean, min, std, sum, variance, type Dims, type VarianceOptions } from './reduce.js';
-import { chunk, expand, flatten, permute, reshape, select, slice, split, squeeze, transpose, unsqueeze } from './shape.js';
+import { chunk, expand, flatten, permute, reshape, select, slice, split, squeeze, transpose, unbind, unsqueeze } from './shape.js';
 import { abs, clamp, cos, erf, exp, log, neg, powScalar, relu, rsqrt, sigmoid, sin, sqrt, square, tanh } from './unary.js';
 import type { TensorLike } from './util.js';
 
@@ -72,6 +72,7 @@ declare module '../tensor/tensor.js' {
     select(dim: number, index: number): Tensor;
     split(splitSize: number | readonly number[], dim?: number): Tensor[];
     chunk(chunks: number, dim?: number): Tensor[];
+    unbind(dim?: number): Tensor[];
     gather(dim: number, index: Tensor): Tensor;
     indexSelect(dim: number, index: Tensor): Tensor;
     maskedFill(mask: Tensor, value: number): Tensor;
@@ -143,6 +144,7 @@ proto.slice = function (dim, start, end, step) { return slice(this, dim, start, 
 proto.select = function (dim, index) { return select(this, dim, index); };
 proto.split = function (splitSize, dim) { return split(this, splitSize, dim); };
 proto.chunk = function (chunks, dim) { return chunk(this, chunks, dim); };
+proto.unbind = function (dim) { return unbind(this, dim); };
 proto.gather = function (dim, index) { return gather(this, dim, index); };
 proto.indexSelect = function (dim, index) { return indexSelect(this, dim, index); };
 proto.maskedFill = function (mask, value) { return maskedFill(this, mask, value); };

@@ -265,7 +265,43 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 
-/** Split into pieces of `splitSize` (the last may be smaller) or of the listed sizes. */
+// One op with several outputs, whose VJP is a single concatenation. (One `slice` per piece would make
+// each piece's VJP scatter into a zero tensor of the whole input: O(pieces²) work when an RNN unbinds
+// its T timesteps.) Pieces along a dim with only size-1 dims before it are zero-copy views.
+interface SplitAttrs { dim: number; sizes: number[]; squeeze: boolean }
+
+const splitOp: OpDefinition<SplitAttrs> = defineOp<SplitAttrs>({
+  name: 'split',
+  forward: ([x], { dim, sizes, squeeze: drop }) => {
+    const strides = contiguousStrides(x.shape);
+    const contiguous = x.shape.slice(0, dim).every((d) => d === 1);
+    const outputs: Tensor[] = [];
+    let start = 0;
+    for (const size of sizes) {
+      const pieceShape = [...x.shape];
+      pieceShape[dim] = size;
+      const outShape = drop ? pieceShape.filter((_, i) => i !== dim) : pieceShape;
+      const offset = start * strides[dim];
+      if (contiguous) {
+        outputs.push(new Tensor(x.data.subarray(offset, offset + sizeOf(pieceShape)), outShape));
+      } else {
+        const out = emptyTensor(outShape, x.dtype);
+        kernels.stridedCopy(x.data, offset, strides, pieceShape, out.data);
+        outputs.push(out);
+      }
+      start += size;
+    }
+    return { outputs, saved: undefined };
+  },
+  vjp: ({ outputs, attrs: { dim, squeeze: drop } }, grads) => {
+    if (grads.every((g) => !g)) return [null];
+    const pieces = grads.map((g, i) => g ?? emptyTensor(outputs[i].shape, outputs[i].dtype));
+    return [drop ? stack(pieces, dim) : cat(pieces, dim)];
+  },
+  jvp: ({ attrs }, [t]) => (t ? applyOp(splitOp, [t], attrs) : attrs.sizes.map(() => null)),
+});
+
+/** Split into pieces of `splitSize` (the last may be smaller) or of the listed sizes (PyTorch's `split`). */
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
   const d = normalizeDim('split', dim, x.ndim);
   const n = x.shape[d];
@@ -278,14 +314,12 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
   } else {
     sizes = [...splitSize];
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (total !== n) throw new ShapeError(`split: sizes ${formatShape(sizes)} sum to ${total}, but dim ${dim} has size ${n}`);
+    if (total !== n || sizes.some((v) => !Number.isInteger(v) || v < 0)) {
+      throw new ShapeError(`split: sizes ${formatShape(sizes)} do not partition dim ${dim} of size ${n} (tensor of shape ${formatShape(x.shape)})`);
+    }
   }
-  let start = 0;
-  return sizes.map((size) => {
-    const part = slice(x, d, start, start + size);
-    start += size;
-    return part;
-  });
+  if (sizes.length === 1) return [x];
+  return applyOp(splitOp, [x], { dim: d, sizes, squeeze: false });
 }
 
 /** Split into `chunks` nearly equal pieces (PyTorch's rule: size ⌈n/chunks⌉, possibly fewer pieces). */
@@ -293,4 +327,10 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks < 1) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
+}
+
+/** Every index of `dim` as its own tensor, with `dim` removed (PyTorch's `unbind`). */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  const d = normalizeDim('unbind', dim, x.ndim);
+  return applyOp(splitOp, [x], { dim: d, sizes: new Array<number>(x.shape[d]).fill(1), squeeze: true });
 }

@@ -133,3 +133,16 @@ describe('anomaly mode', () => {
     assert.throws(() => lm.detectAnomaly(() => lm.sum(lm.sqrt(x)).backward()), (err: Error) => /backward of op 'sqrt'/.test(err.message));
   });
 });
+
+describe('split is one op with several outputs', () => {
+  test('unbind pieces share one backward concatenation and are gradient-correct', () => {
+    // y = Σ_t t·x_t over unbound rows ⇒ dy/dx_t = t (each row gets its own index as gradient).
+    const x = lm.zeros([5, 3], { dtype: 'float64', requiresGrad: true });
+    const rows = lm.unbind(x, 0);
+    assert.equal(rows.length, 5);
+    assert.equal(rows[0].node, rows[4].node, 'all pieces come from one node');
+    rows.reduce<Tensor | null>((acc, r, t) => { const term = lm.sum(lm.mul(r, t)); return acc ? lm.add(acc, term) : term; }, null)?.backward();
+    assert.deepEqual(x.grad?.toArray(), [0, 1, 2, 3, 4].map((t) => [t, t, t]));
+    lm.gradcheck((a) => lm.stack(lm.unbind(a, 1).map((p, i) => lm.mul(p, i + 1)), 0), [lm.randn([2, 3], { dtype: 'float64' })]);
+  });
+});
