@@ -11,7 +11,7 @@
  */
 import type { EncodeOptions, Tokenizer } from './tokenizer.js';
 import { asNullableString, fail, field, stringArray, tokenizerHeader, type JsonObject } from './json.js';
-import { SpecialTokenSplitter } from './special.js';
+import { resolveSpecialTokens, SpecialTokenSplitter } from './special.js';
 
 export interface CharTokenizerOptions {
   /** Token for characters outside the vocabulary (default '<unk>'); null makes them an error. */
@@ -53,14 +53,8 @@ export class CharTokenizer implements Tokenizer {
       if (this.idOfCode.has(code)) fail(`vocab[${id}]`, `the character ${codeLabel(code)} appears twice`);
       this.idOfCode.set(code, id);
     });
-    for (const token of specialSet) if (!specials.has(token)) fail('specialTokens', `${JSON.stringify(token)} is not in the vocabulary`);
     this.specialTokens = specials;
-    this.splitter = new SpecialTokenSplitter(specials);
-    if (options.unkToken !== null) {
-      const id = specials.get(options.unkToken);
-      if (id === undefined) fail('unkToken', `${JSON.stringify(options.unkToken)} must be one of the special tokens`);
-      this.unknownTokenId = id;
-    }
+    ({ splitter: this.splitter, unknownTokenId: this.unknownTokenId } = resolveSpecialTokens(specials, specialSet, options.unkToken));
   }
 
   /** Vocabulary = specials (unkToken first), then every character of the corpus in code point order. */

@@ -4,6 +4,7 @@
  * disallowed special anywhere in the text is an error (by default every special
  * that is not allowed is disallowed); the rest of the text is ordinary text.
  */
+import { fail } from './json.js';
 import type { EncodeOptions } from './tokenizer.js';
 
 function escapeRegExp(text: string): string {
@@ -84,4 +85,22 @@ export class SpecialTokenSplitter {
 /** Specials in id order, e.g. for saving. */
 export function specialTokensInIdOrder(tokens: ReadonlyMap<string, number>): [string, number][] {
   return [...tokens.entries()].sort((a, b) => a[1] - b[1]);
+}
+
+/**
+ * Finish the special-token setup shared by the vocabulary-based tokenizers:
+ * every requested special must be in `specials` (token → id found in the
+ * vocabulary), and `unkToken`, when set, must be one of them. Failures are
+ * TokenizerFormatErrors naming the field.
+ */
+export function resolveSpecialTokens(
+  specials: ReadonlyMap<string, number>, requested: Iterable<string>, unkToken: string | null,
+): { splitter: SpecialTokenSplitter; unknownTokenId: number | undefined } {
+  for (const token of requested) if (!specials.has(token)) fail('specialTokens', `${JSON.stringify(token)} is not in the vocabulary`);
+  let unknownTokenId: number | undefined;
+  if (unkToken !== null) {
+    unknownTokenId = specials.get(unkToken);
+    if (unknownTokenId === undefined) fail('unkToken', `${JSON.stringify(unkToken)} must be one of the special tokens`);
+  }
+  return { splitter: new SpecialTokenSplitter(specials), unknownTokenId };
 }

@@ -17,7 +17,7 @@
  */
 import type { EncodeOptions, Tokenizer } from './tokenizer.js';
 import { asBoolean, asNullableString, fail, field, stringArray, tokenizerHeader, type JsonObject } from './json.js';
-import { SpecialTokenSplitter } from './special.js';
+import { resolveSpecialTokens, SpecialTokenSplitter } from './special.js';
 
 export const WORD_PATTERN = /[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*|\p{N}+|[^\p{White_Space}\p{L}\p{M}\p{N}]/gu;
 
@@ -63,14 +63,8 @@ export class WordTokenizer implements Tokenizer {
       this.ids.set(token, id);
       if (specialSet.has(token)) specials.set(token, id);
     });
-    for (const token of specialSet) if (!specials.has(token)) fail('specialTokens', `${JSON.stringify(token)} is not in the vocabulary`);
     this.specialTokens = specials;
-    this.splitter = new SpecialTokenSplitter(specials);
-    if (options.unkToken !== null) {
-      const id = specials.get(options.unkToken);
-      if (id === undefined) fail('unkToken', `${JSON.stringify(options.unkToken)} must be one of the special tokens`);
-      this.unknownTokenId = id;
-    }
+    ({ splitter: this.splitter, unknownTokenId: this.unknownTokenId } = resolveSpecialTokens(specials, specialSet, options.unkToken));
   }
 
   static train(corpus: string | Iterable<string>, options: WordTokenizerOptions = {}): WordTokenizer {

@@ -196,7 +196,7 @@ test('a model file that fails validation names the file and the field', () => {
   const { alphabet: _omit, ...withoutAlphabet } = good;
   assert.throws(() => loadTokenizer(JSON.stringify(withoutAlphabet), 'tok.json'), /tok\.json: field "alphabet": missing/);
   assert.throws(() => loadTokenizer('{"format": ', 'tok.json'), /tok\.json: field "\(file\)": not valid JSON/);
-  assert.throws(() => loadTokenizer(broken({ unkToken: '<unk>' }), 'tok.json'), /field "unkToken": "<unk>" must also be one of the special tokens/);
+  assert.throws(() => loadTokenizer(broken({ unkToken: '<unk>' }), 'tok.json'), /field "unkToken": "<unk>" must be one of the special tokens/);
 });
 
 test('decode rejects ids outside the vocabulary', () => {

@@ -11,7 +11,7 @@
  */
 import type { EncodeOptions, StreamDecoder, Tokenizer } from '../tokenizer.js';
 import { asArray, asBoolean, asNonNegativeInt, asNullableString, asOneOf, asString, fail, field, tokenizerHeader, type JsonObject } from '../json.js';
-import { SpecialTokenSplitter, specialTokensInIdOrder } from '../special.js';
+import { resolveSpecialTokens, SpecialTokenSplitter, specialTokensInIdOrder } from '../special.js';
 import { BaseAlphabet, type BaseSymbol } from './alphabet.js';
 import { MergeTable } from './merge-table.js';
 import { BASE_UNITS, markRule, MERGE_OBJECTIVES, PRE_TOKENIZERS, WHITESPACE_MODES, type BpeVariant, type MergeObjective } from './variant.js';
@@ -186,13 +186,8 @@ export class BpeModel implements Tokenizer {
     }
 
     this.specialTokens = specials;
-    this.splitter = new SpecialTokenSplitter(specials);
-    if (unkToken !== null) {
-      asString(unkToken, 'unkToken');
-      const id = specials.get(unkToken);
-      if (id === undefined) fail('unkToken', `${JSON.stringify(unkToken)} must also be one of the special tokens`);
-      this.unknownTokenId = id;
-    }
+    if (unkToken !== null) asString(unkToken, 'unkToken');
+    ({ splitter: this.splitter, unknownTokenId: this.unknownTokenId } = resolveSpecialTokens(specials, specials.keys(), unkToken));
   }
 
   // ---- read access (exporters, stats) ----
