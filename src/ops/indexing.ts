@@ -13,34 +13,41 @@ import { flatten, reshape } from './shape.js';
 import { asTensor, requireInt, type TensorLike } from './util.js';
 
 // ---------------------------------------------------------------- gather
-/** out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (index has x's rank; other dims ≤ x's). */
-function gatherForward(x: Tensor, index: Tensor, dim: number): Tensor {
-  const out = emptyTensor(index.shape, x.dtype);
-  walkGather(x, index, dim, (src, dst) => { out.data[dst] = x.data[src]; });
-  return out;
-}
-
-/** Visit every (source flat index in x, flat index in index) pair of a gather along `dim`. */
-function walkGather(x: Tensor, index: Tensor, dim: number, visit: (src: number, dst: number) => void): void {
-  const xStrides = contiguousStrides(x.shape);
+/**
+ * Flat offsets into x for a gather along `dim`: offsets[i] is where index element i
+ * reads (gather) or writes (scatter-add). One odometer walk, no per-element calls.
+ */
+function gatherOffsets(xShape: readonly number[], index: Tensor, dim: number): Int32Array {
+  const xStrides = contiguousStrides(xShape);
   const shape = index.shape;
   const rank = shape.length;
   const pos = new Array<number>(rank).fill(0);
-  const n = x.shape[dim];
+  const n = xShape[dim];
   const idx = index.data;
+  const offsets = new Int32Array(idx.length);
+  let base = 0; // Σ_{d ≠ dim} pos[d]·stride[d], kept incrementally
   for (let flat = 0; flat < idx.length; flat++) {
     const target = idx[flat];
     if (target < -n || target >= n) {
       throw new RangeError(`gather: index ${target} is out of range for dim ${dim} of size ${n}`);
     }
-    let src = 0;
-    for (let d = 0; d < rank; d++) src += (d === dim ? (target < 0 ? target + n : target) : pos[d]) * xStrides[d];
-    visit(src, flat);
+    offsets[flat] = base + (target < 0 ? target + n : target) * xStrides[dim];
     for (let d = rank - 1; d >= 0; d--) {
-      if (++pos[d] < shape[d]) break;
+      if (++pos[d] < shape[d]) { if (d !== dim) base += xStrides[d]; break; }
+      if (d !== dim) base -= (shape[d] - 1) * xStrides[d];
       pos[d] = 0;
     }
   }
+  return offsets;
+}
+
+/** out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (index has x's rank; other dims ≤ x's). */
+function gatherForward(x: Tensor, index: Tensor, dim: number): Tensor {
+  const out = emptyTensor(index.shape, x.dtype);
+  const offsets = gatherOffsets(x.shape, index, dim);
+  const src = x.data, dst = out.data;
+  for (let i = 0; i < offsets.length; i++) dst[i] = src[offsets[i]];
+  return out;
 }
 
 const gatherOp = defineOp<{ dim: number }>({
@@ -55,7 +62,9 @@ const scatterAddOp: OpDefinition<{ dim: number; shape: number[] }> = defineOp<{ 
   name: 'scatterAdd',
   forward: ([g, index], { dim, shape }) => {
     const out = emptyTensor(shape, g.dtype);
-    walkGather(out, index, dim, (dst, src) => { out.data[dst] += g.data[src]; });
+    const offsets = gatherOffsets(shape, index, dim);
+    const src = g.data, dst = out.data;
+    for (let i = 0; i < offsets.length; i++) dst[offsets[i]] += src[i];
     return out;
   },
   vjp: ({ inputs: [, index], attrs }, [g]) => [g ? gather(g, attrs.dim, index) : null, null],
