@@ -44,10 +44,14 @@ class BabyGpt extends lm.Module {
   }
 }
 
-function lmkitStepMs(steps: number): { ms: number; loss: number } {
+export function lmkitStepMs(steps: number): { ms: number; loss: number } {
   lm.manualSeed(1337);
   const model = new BabyGpt();
   const params = model.parameters();
+  // baby_gpt.py's init: N(0, 0.02) for matrices, residual output projections scaled by 1/√(2L).
+  for (const [name, p] of model.namedParameters()) {
+    if (p.ndim === 2) lm.init.normal(p, 0, /(proj|out)\.weight$/.test(name) ? 0.02 / Math.sqrt(2 * L) : 0.02);
+  }
   const optimizer = new lm.AdamW(
     [{ params: params.filter((p) => p.ndim >= 2), weightDecay: 0.1 }, { params: params.filter((p) => p.ndim < 2), weightDecay: 0 }],
     { lr: 1e-3, betas: [0.9, 0.99] },

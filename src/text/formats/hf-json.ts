@@ -9,18 +9,30 @@
  *   pre-tokenization, as Hugging Face does). Runs on TiktokenTokenizer.
  * - WordPiece (BERT): BertNormalizer + BertPreTokenizer + WordPiece model. Runs
  *   on WordPieceTokenizer.
+ * - BPE over characters, in the shapes lmkit's char-level BpeModel variants
+ *   export to (see `charLevelPreTokenizer` / `charLevelDecoder` below): a Split
+ *   pre-tokenizer (one of our regexes, or "\n" MergedWithPrevious for 'none'),
+ *   then Metaspace (prepend_scheme "never", split false) or WhitespaceSplit;
+ *   `continuing_subword_prefix` / `end_of_word_suffix`; unk_token without
+ *   fuse_unk; decoder Fuse / Metaspace / WordPiece (cleanup false) /
+ *   BPEDecoder. Runs on BpeModel.
  *
- * Anything else (other normalizers, Metaspace/SentencePiece models, byte
- * fallback, unrecognized split regexes) is rejected with an error naming the
- * field, rather than run approximately. Post-processors (templates that add
- * BOS/EOS) are not applied: lmkit's encode returns the text's tokens only.
+ * Anything else (other normalizers, SentencePiece-style Metaspace with a
+ * prepended ▁, byte fallback, unrecognized split regexes) is rejected with an
+ * error naming the field, rather than run approximately. Post-processors
+ * (templates that add BOS/EOS) are not applied: lmkit's encode returns the
+ * text's tokens only.
  *
  * Export writes lmkit's byte-level models (TiktokenTokenizer, BpeModel trained
- * with base 'byte' and whitespace 'attach') and WordPieceTokenizer.
+ * with base 'byte' and whitespace 'attach'), char-level BpeModels (every
+ * whitespace mode and pre-tokenizer, given an unkToken and a vocabulary that
+ * Hugging Face's spelling keeps apart) and WordPieceTokenizer.
  */
 import { TiktokenTokenizer } from '../tiktoken.js';
 import { WordPieceTokenizer } from '../wordpiece.js';
-import type { BpeModel } from '../bpe/model.js';
+import { BpeModel } from '../bpe/model.js';
+import type { BaseSymbol } from '../bpe/alphabet.js';
+import { METASPACE, type WhitespaceMode } from '../bpe/variant.js';
 import { bytesToByteLevel, byteLevelToBytes } from '../bpe/bytes.js';
 import { PRE_TOKENIZER_PATTERNS, type PreTokenizerName } from '../bpe/pretokenize.js';
 import {
@@ -57,7 +69,7 @@ export interface HuggingFaceLoadOptions {
  * Load a Hugging Face `tokenizer.json` (its text). Errors name the file and the
  * JSON field: `tokenizer.json: field "model.merges[12]": …`.
  */
-export function loadHuggingFaceTokenizer(jsonText: string, options: HuggingFaceLoadOptions = {}): TiktokenTokenizer | WordPieceTokenizer {
+export function loadHuggingFaceTokenizer(jsonText: string, options: HuggingFaceLoadOptions = {}): TiktokenTokenizer | WordPieceTokenizer | BpeModel {
   const source = options.source ?? 'tokenizer.json';
   try {
     let parsed: unknown;
@@ -70,9 +82,9 @@ export function loadHuggingFaceTokenizer(jsonText: string, options: HuggingFaceL
     const model = asObject(root.model, 'model');
     const type = model.type === undefined ? ('merges' in model ? 'BPE' : 'WordPiece') : asString(model.type, 'model.type');
     const added = readAddedTokens(root.added_tokens);
-    if (type === 'BPE') return loadByteLevelBpe(root, model, added, options);
+    if (type === 'BPE') return mentionsByteLevel(root.pre_tokenizer) || mentionsByteLevel(root.decoder) ? loadByteLevelBpe(root, model, added, options) : loadCharLevelBpe(root, model, added);
     if (type === 'WordPiece') return loadWordPiece(root, model, added);
-    fail('model.type', `${JSON.stringify(type)} is not supported (lmkit reads "BPE" with a ByteLevel pre-tokenizer, and "WordPiece")`);
+    fail('model.type', `${JSON.stringify(type)} is not supported (lmkit reads "BPE" — byte-level, or character-level as lmkit exports it — and "WordPiece")`);
   } catch (error) {
     if (error instanceof TokenizerFormatError) {
       const wrapped = new TokenizerFormatError(error.field, error.problem);
@@ -237,6 +249,208 @@ function loadWordPiece(root: JsonObject, model: JsonObject, added: AddedToken[])
   });
 }
 
+
+// ------------------------------------------------------- char-level BPE import
+
+/** Does this pre-tokenizer / decoder (or a step of its Sequence) say ByteLevel? */
+function mentionsByteLevel(node: unknown): boolean {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
+  const object = node as JsonObject;
+  if (object.type === 'ByteLevel') return true;
+  for (const key of ['pretokenizers', 'decoders'] as const) {
+    const steps = object[key];
+    if (Array.isArray(steps) && steps.some(mentionsByteLevel)) return true;
+  }
+  return false;
+}
+
+/** The pieces of a char-level pre-tokenizer lmkit runs exactly. */
+interface CharPreTokenizer {
+  /** From the Split step (or 'whitespace' when WhitespaceSplit stands alone). */
+  split: PreTokenizerName | undefined;
+  metaspace: boolean;
+  whitespaceSplit: boolean;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+function charPreTokenizerOf(root: JsonObject): CharPreTokenizer {
+  const result: CharPreTokenizer = { split: undefined, metaspace: false, whitespaceSplit: false };
+  if (root.pre_tokenizer === undefined || root.pre_tokenizer === null) {
+    fail('pre_tokenizer', 'null is not supported for a character-level BPE (lmkit needs a Split, Metaspace or WhitespaceSplit step)');
+  }
+  const node = asObject(root.pre_tokenizer, 'pre_tokenizer');
+  const type = asString(node.type, 'pre_tokenizer.type');
+  const steps: Array<[JsonObject, string]> =
+    type === 'Sequence'
+      ? asArray(node.pretokenizers, 'pre_tokenizer.pretokenizers').map((step, i) => [asObject(step, `pre_tokenizer.pretokenizers[${i}]`), `pre_tokenizer.pretokenizers[${i}]`])
+      : [[node, 'pre_tokenizer']];
+  steps.forEach(([step, where], i) => {
+    const stepType = asString(step.type, `${where}.type`);
+    if (stepType === 'Split' && i === 0) {
+      if (step.invert === true) fail(`${where}.invert`, 'true is not supported');
+      const pattern = asObject(step.pattern, `${where}.pattern`);
+      if (pattern.String !== undefined) {
+        if (pattern.String !== '\n' || step.behavior !== 'MergedWithPrevious') {
+          fail(`${where}.pattern`, 'a String pattern is supported only as "\\n" with behavior "MergedWithPrevious" (lmkit\'s pre-tokenizer \'none\')');
+        }
+        result.split = 'none';
+        return;
+      }
+      const regex = asString(pattern.Regex, `${where}.pattern.Regex`);
+      if (step.behavior !== 'Isolated') fail(`${where}.behavior`, `expected "Isolated", got ${JSON.stringify(step.behavior)}`);
+      const known = SPLIT_PATTERNS.find(([text]) => text === regex);
+      if (known === undefined) {
+        fail(`${where}.pattern.Regex`, `unsupported regex ${JSON.stringify(regex.slice(0, 60))}… (lmkit runs the GPT-2, cl100k and whitespace patterns exactly, not arbitrary regexes)`);
+      }
+      result.split = known[1];
+    } else if (stepType === 'Metaspace' && i === steps.length - 1) {
+      checkMetaspace(step, where);
+      result.metaspace = true;
+    } else if (stepType === 'WhitespaceSplit' && i === steps.length - 1) {
+      result.whitespaceSplit = true;
+    } else {
+      fail(`${where}.type`, `${stepType} is not supported here (a character-level BPE takes [Split], [Split, Metaspace], [WhitespaceSplit] or [Split, WhitespaceSplit])`);
+    }
+  });
+  return result;
+}
+
+/** Metaspace that only turns spaces into ▁: no prepended ▁, no split (pre-tokenizer or decoder). */
+function checkMetaspace(node: JsonObject, where: string): void {
+  if (node.replacement !== METASPACE) fail(`${where}.replacement`, `expected "${METASPACE}" (U+2581), got ${JSON.stringify(node.replacement)}`);
+  const scheme = node.prepend_scheme === undefined ? (node.add_prefix_space === false ? 'never' : 'always') : node.prepend_scheme;
+  if (scheme !== 'never') fail(`${where}.prepend_scheme`, `${JSON.stringify(scheme)} is not supported (lmkit's metaspace models add no leading ▁; expected "never")`);
+  if (node.split !== false) fail(`${where}.split`, 'expected false (lmkit\'s metaspace models do not split at ▁)');
+}
+
+function loadCharLevelBpe(root: JsonObject, model: JsonObject, added: AddedToken[]): BpeModel {
+  if (root.normalizer !== undefined && root.normalizer !== null) fail('normalizer', 'must be null for a character-level BPE');
+  if (model.byte_fallback === true) fail('model.byte_fallback', 'true is not supported (SentencePiece-style models)');
+  if (model.fuse_unk === true) fail('model.fuse_unk', 'true is not supported (lmkit gives each unknown character its own unk id)');
+  if (model.ignore_merges === true) fail('model.ignore_merges', 'true is not supported for a character-level BPE');
+  if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) fail('model.dropout', 'BPE dropout is not supported');
+  const prefix = isEmpty(model.continuing_subword_prefix) ? '' : asString(model.continuing_subword_prefix, 'model.continuing_subword_prefix');
+  const suffix = isEmpty(model.end_of_word_suffix) ? '' : asString(model.end_of_word_suffix, 'model.end_of_word_suffix');
+  if (prefix !== '' && suffix !== '') fail('model.end_of_word_suffix', 'a model with both continuing_subword_prefix and end_of_word_suffix is not supported');
+  const pre = charPreTokenizerOf(root);
+  let whitespace: WhitespaceMode;
+  if (prefix !== '' || suffix !== '') {
+    if (!pre.whitespaceSplit) fail('pre_tokenizer', `a model with ${prefix !== '' ? 'continuing_subword_prefix' : 'end_of_word_suffix'} needs WhitespaceSplit as the last pre-tokenizer step`);
+    whitespace = prefix !== '' ? 'continuation' : 'endOfWord';
+  } else if (pre.whitespaceSplit) {
+    fail('pre_tokenizer', 'WhitespaceSplit is supported only with continuing_subword_prefix or end_of_word_suffix (it drops the spaces)');
+  } else {
+    if (pre.split === undefined) fail('pre_tokenizer', 'expected a Split step first (lmkit\'s pre-tokenizers always cut the text; a whole text as one word is not run)');
+    whitespace = pre.metaspace ? 'metaspace' : 'attach';
+  }
+  const preTokenizer: PreTokenizerName = pre.split ?? 'whitespace';
+
+  // The decoder must undo the model the way lmkit's decode does.
+  const decoder = root.decoder === undefined || root.decoder === null ? undefined : asObject(root.decoder, 'decoder');
+  const expected = { attach: 'Fuse', metaspace: 'Metaspace', continuation: 'WordPiece', endOfWord: 'BPEDecoder' }[whitespace];
+  if (decoder === undefined || decoder.type !== expected) {
+    fail('decoder', `expected a ${expected} decoder for this model, got ${decoder === undefined ? 'none' : JSON.stringify(decoder.type)}`);
+  }
+  if (whitespace === 'metaspace') checkMetaspace(decoder, 'decoder');
+  if (whitespace === 'continuation') {
+    if (decoder.prefix !== prefix) fail('decoder.prefix', `expected ${JSON.stringify(prefix)} (the model's continuing_subword_prefix)`);
+    if (decoder.cleanup !== false) fail('decoder.cleanup', 'expected false (cleanup rewrites spaces before punctuation)');
+  }
+  if (whitespace === 'endOfWord' && decoder.suffix !== suffix) fail('decoder.suffix', `expected ${JSON.stringify(suffix)} (the model's end_of_word_suffix)`);
+
+  const vocab = asObject(model.vocab, 'model.vocab');
+  const idOf = new Map<string, number>();
+  const textOf = new Map<number, string>();
+  for (const [text, idValue] of Object.entries(vocab)) {
+    const id = asNonNegativeInt(idValue, `model.vocab[${JSON.stringify(text)}]`);
+    if (textOf.has(id)) fail(`model.vocab[${JSON.stringify(text)}]`, `id ${id} is used twice`);
+    idOf.set(text, id);
+    textOf.set(id, text);
+  }
+  const specialTokens: Array<[string, number]> = [];
+  for (const token of added) {
+    const inVocab = idOf.get(token.content);
+    if (inVocab !== undefined && inVocab !== token.id) fail('added_tokens', `${JSON.stringify(token.content)} has id ${token.id} but model.vocab gives it ${inVocab}`);
+    const holder = textOf.get(token.id);
+    if (holder !== undefined && holder !== token.content) fail('added_tokens', `${JSON.stringify(token.content)} has id ${token.id}, which model.vocab gives to ${JSON.stringify(holder)}`);
+    specialTokens.push([token.content, token.id]);
+  }
+  const unkToken = isEmpty(model.unk_token) ? null : asString(model.unk_token, 'model.unk_token');
+  if (unkToken !== null && !specialTokens.some(([text]) => text === unkToken)) {
+    const id = idOf.get(unkToken);
+    if (id === undefined) fail('model.unk_token', `${JSON.stringify(unkToken)} is not in model.vocab`);
+    specialTokens.push([unkToken, id]);
+  }
+  const specialIds = new Set(specialTokens.map(([, id]) => id));
+
+  const mergesValue = asArray(model.merges, 'model.merges');
+  const merges: Array<[number, number, number]> = mergesValue.map((entry, i) => {
+    let left: string;
+    let right: string;
+    if (typeof entry === 'string') {
+      const space = entry.indexOf(' ');
+      if (space <= 0 || entry.indexOf(' ', space + 1) >= 0) fail(`model.merges[${i}]`, `expected "left right", got ${JSON.stringify(entry)}`);
+      left = entry.slice(0, space);
+      right = entry.slice(space + 1);
+    } else {
+      const pair = asArray(entry, `model.merges[${i}]`);
+      if (pair.length !== 2) fail(`model.merges[${i}]`, 'expected [left, right]');
+      left = asString(pair[0], `model.merges[${i}][0]`);
+      right = asString(pair[1], `model.merges[${i}][1]`);
+    }
+    const a = idOf.get(left);
+    const b = idOf.get(right);
+    if (a === undefined || b === undefined) fail(`model.merges[${i}]`, `${JSON.stringify(a === undefined ? left : right)} is not in model.vocab`);
+    // Hugging Face drops the right part's first prefix.length bytes (its continuation prefix).
+    if (prefix !== '' && !right.startsWith(prefix)) fail(`model.merges[${i}]`, `the right part ${JSON.stringify(right)} does not start with the continuing_subword_prefix`);
+    const merged = left + right.slice(prefix.length);
+    const result = idOf.get(merged);
+    if (result === undefined) fail(`model.merges[${i}]`, `the merged token ${JSON.stringify(merged)} is not in model.vocab`);
+    return [a, b, result];
+  });
+  const mergeResults = new Set(merges.map(([, , id]) => id));
+
+  // Every other vocabulary entry must be one (possibly marked) character.
+  const alphabet: BaseSymbol[] = [];
+  for (const [text, id] of idOf) {
+    if (specialIds.has(id) || mergeResults.has(id)) continue;
+    let core = text;
+    let marked = false;
+    if (whitespace === 'continuation' && text.startsWith(prefix) && text.length > prefix.length) {
+      core = text.slice(prefix.length);
+      marked = true;
+    } else if (whitespace === 'endOfWord' && text.endsWith(suffix) && text.length > suffix.length) {
+      core = text.slice(0, -suffix.length);
+      marked = true;
+    }
+    const code = core.codePointAt(0);
+    if (code === undefined || String.fromCodePoint(code) !== core) {
+      fail(`model.vocab[${JSON.stringify(text)}]`, 'is neither one character, an added token nor the result of a merge (lmkit cannot hold it)');
+    }
+    alphabet.push({ id, unit: code, marked });
+  }
+  alphabet.sort((x, y) => x.id - y.id);
+  try {
+    return new BpeModel({
+      base: 'char',
+      preTokenizer,
+      whitespace,
+      continuationPrefix: prefix === '' ? '##' : prefix,
+      endOfWordSuffix: suffix === '' ? '</w>' : suffix,
+      unkToken,
+      specialTokens: specialTokens.sort((x, y) => x[1] - y[1]),
+      alphabet,
+      merges,
+    });
+  } catch (error) {
+    if (error instanceof TokenizerFormatError) fail(`model (${error.field})`, error.problem);
+    fail('model', (error as Error).message);
+  }
+}
+
 // ------------------------------------------------------------------ export
 
 function addedTokensJson(specials: ReadonlyMap<string, number>): JsonObject[] {
@@ -298,14 +512,107 @@ function byteLevelJson(parts: ByteLevelModelParts): string {
   return JSON.stringify(json, null, 2);
 }
 
+
+// ------------------------------------------------------- char-level BPE export
+
+/** The Split step for one of our pre-tokenizers ('none' cuts after each line feed, as lmkit's encoder does). */
+function charLevelSplit(name: PreTokenizerName): JsonObject {
+  if (name === 'none') return { type: 'Split', pattern: { String: '\n' }, behavior: 'MergedWithPrevious', invert: false };
+  return { type: 'Split', pattern: { Regex: PRE_TOKENIZER_PATTERNS[name] }, behavior: 'Isolated', invert: false };
+}
+
+/** Metaspace as lmkit runs it: spaces become ▁, nothing is prepended, nothing split (tokenizers ≥ 0.19 fields). */
+function metaspaceNode(): JsonObject {
+  return { type: 'Metaspace', replacement: METASPACE, prepend_scheme: 'never', split: false };
+}
+
+function charLevelPreTokenizer(name: PreTokenizerName, whitespace: WhitespaceMode): JsonObject {
+  if (whitespace === 'attach') return charLevelSplit(name);
+  if (whitespace === 'metaspace') return { type: 'Sequence', pretokenizers: [charLevelSplit(name), metaspaceNode()] };
+  // 'continuation' / 'endOfWord' drop white space and cut at it: 'whitespace' and 'none' leave exactly the WhitespaceSplit words.
+  if (name === 'whitespace' || name === 'none') return { type: 'WhitespaceSplit' };
+  return { type: 'Sequence', pretokenizers: [charLevelSplit(name), { type: 'WhitespaceSplit' }] };
+}
+
+function charLevelDecoder(model: BpeModel): JsonObject {
+  const { whitespace, continuationPrefix, endOfWordSuffix } = model.variant;
+  if (whitespace === 'metaspace') return metaspaceNode();
+  if (whitespace === 'continuation') return { type: 'WordPiece', prefix: continuationPrefix, cleanup: false };
+  if (whitespace === 'endOfWord') return { type: 'BPEDecoder', suffix: endOfWordSuffix };
+  return { type: 'Fuse' };
+}
+
+function charLevelJson(model: BpeModel): string {
+  const { preTokenizer, whitespace, continuationPrefix, endOfWordSuffix, unkToken } = model.variant;
+  const refuse = (why: string): never => {
+    throw new Error(`toHuggingFaceJson: the char-level BPE model (whitespace '${whitespace}', pre-tokenizer '${preTokenizer}') cannot be exported: ${why}`);
+  };
+  if (unkToken === null) {
+    refuse('it has no unkToken; lmkit rejects characters outside its alphabet, Hugging Face would silently drop them (train with unkToken \'<unk>\')');
+  }
+  // Hugging Face's spelling: continuation pieces carry the prefix, word-final pieces the suffix.
+  const vocab = Object.create(null) as Record<string, number>;
+  const spelling: string[] = [];
+  for (let id = 0; id < model.vocabSize; id++) {
+    const text = model.idToToken(id);
+    if (text === undefined) continue;
+    const other = vocab[text];
+    if (other !== undefined) refuse(`tokens ${other} and ${id} would both be spelled ${JSON.stringify(text)}`);
+    const plain = model.isSpecial(id) || !model.isMarked(id);
+    if (whitespace === 'continuation' && plain && text.startsWith(continuationPrefix)) {
+      refuse(`token ${id} ${JSON.stringify(text)} starts with the continuation prefix ${JSON.stringify(continuationPrefix)} but does not continue a word`);
+    }
+    if (whitespace === 'endOfWord' && (plain ? text : text.slice(0, -endOfWordSuffix.length)).includes(endOfWordSuffix)) {
+      refuse(`token ${id} ${JSON.stringify(text)} contains the end-of-word suffix ${JSON.stringify(endOfWordSuffix)} in its text`);
+    }
+    vocab[text] = id;
+    spelling[id] = text;
+  }
+  const prefixToDrop = whitespace === 'continuation' ? continuationPrefix.length : 0;
+  const pairs = model.merges().map(([a, b, result]): [string, string] => {
+    const left = spelling[a]!;
+    const right = spelling[b]!;
+    // What Hugging Face's BPE builder will look up for the merged token.
+    if (vocab[left + right.slice(prefixToDrop)] !== result) refuse(`merge ${JSON.stringify(left)} + ${JSON.stringify(right)} does not spell token ${result}`);
+    return [left, right];
+  });
+  // "left right" strings cannot hold tokens with spaces: then use the [left, right] form (tokenizers ≥ 0.20).
+  const asPairs = pairs.some(([left, right]) => left.includes(' ') || right.includes(' '));
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokensJson(model.specialTokens),
+    normalizer: null,
+    pre_tokenizer: charLevelPreTokenizer(preTokenizer, whitespace),
+    post_processor: null,
+    decoder: charLevelDecoder(model),
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: unkToken,
+      continuing_subword_prefix: whitespace === 'continuation' ? continuationPrefix : null,
+      end_of_word_suffix: whitespace === 'endOfWord' ? endOfWordSuffix : null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: asPairs ? pairs : pairs.map(([left, right]) => `${left} ${right}`),
+    },
+  };
+  return JSON.stringify(json, null, 2);
+}
+
 function isBpeModel(value: unknown): value is BpeModel {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'bpe';
 }
 
 /**
  * A Hugging Face `tokenizer.json` for a byte-level model (TiktokenTokenizer, a
- * BpeModel with base 'byte' and whitespace 'attach') or a WordPieceTokenizer.
- * Loading it back with `loadHuggingFaceTokenizer` gives the same ids.
+ * BpeModel with base 'byte' and whitespace 'attach'), a char-level BpeModel
+ * (any whitespace mode and pre-tokenizer; it needs an unkToken) or a
+ * WordPieceTokenizer. Loading it back with `loadHuggingFaceTokenizer` gives the
+ * same ids; models Hugging Face cannot run exactly throw an error naming why.
  */
 export function toHuggingFaceJson(tokenizer: TiktokenTokenizer | BpeModel | WordPieceTokenizer): string {
   if (tokenizer instanceof TiktokenTokenizer) {
@@ -325,10 +632,11 @@ export function toHuggingFaceJson(tokenizer: TiktokenTokenizer | BpeModel | Word
   if (tokenizer instanceof WordPieceTokenizer) return wordPieceJson(tokenizer);
   if (isBpeModel(tokenizer)) {
     const { base, whitespace, preTokenizer } = tokenizer.variant;
-    if (base !== 'byte' || whitespace !== 'attach') {
+    if (base === 'char') return charLevelJson(tokenizer);
+    if (whitespace !== 'attach') {
       throw new Error(
         `toHuggingFaceJson: a BPE model with base '${base}' and whitespace '${whitespace}' cannot be exported; ` +
-          `lmkit exports byte-level models with whitespace 'attach' (GPT-2 style), which Hugging Face runs exactly`,
+          `lmkit exports byte-level models only with whitespace 'attach' (GPT-2 style), which Hugging Face runs exactly (char-level models export in every whitespace mode)`,
       );
     }
     const tokenBytes: Array<[number, Uint8Array]> = [];
