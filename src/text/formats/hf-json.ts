@@ -173,19 +173,7 @@ function loadByteLevelBpe(root: JsonObject, model: JsonObject, added: AddedToken
   }
   const mergesValue = asArray(model.merges, 'model.merges');
   const merges: Array<[number, number]> = mergesValue.map((entry, i) => {
-    let left: string;
-    let right: string;
-    if (typeof entry === 'string') {
-      const space = entry.indexOf(' ');
-      if (space <= 0 || entry.indexOf(' ', space + 1) >= 0) fail(`model.merges[${i}]`, `expected "left right", got ${JSON.stringify(entry)}`);
-      left = entry.slice(0, space);
-      right = entry.slice(space + 1);
-    } else {
-      const pair = asArray(entry, `model.merges[${i}]`);
-      if (pair.length !== 2) fail(`model.merges[${i}]`, 'expected [left, right]');
-      left = asString(pair[0], `model.merges[${i}][0]`);
-      right = asString(pair[1], `model.merges[${i}][1]`);
-    }
+    const [left, right] = mergeEntry(entry, i);
     const a = idOf.get(left);
     const b = idOf.get(right);
     if (a === undefined || b === undefined) fail(`model.merges[${i}]`, `${JSON.stringify(a === undefined ? left : right)} is not in model.vocab`);
@@ -388,19 +376,7 @@ function loadCharLevelBpe(root: JsonObject, model: JsonObject, added: AddedToken
 
   const mergesValue = asArray(model.merges, 'model.merges');
   const merges: Array<[number, number, number]> = mergesValue.map((entry, i) => {
-    let left: string;
-    let right: string;
-    if (typeof entry === 'string') {
-      const space = entry.indexOf(' ');
-      if (space <= 0 || entry.indexOf(' ', space + 1) >= 0) fail(`model.merges[${i}]`, `expected "left right", got ${JSON.stringify(entry)}`);
-      left = entry.slice(0, space);
-      right = entry.slice(space + 1);
-    } else {
-      const pair = asArray(entry, `model.merges[${i}]`);
-      if (pair.length !== 2) fail(`model.merges[${i}]`, 'expected [left, right]');
-      left = asString(pair[0], `model.merges[${i}][0]`);
-      right = asString(pair[1], `model.merges[${i}][1]`);
-    }
+    const [left, right] = mergeEntry(entry, i);
     const a = idOf.get(left);
     const b = idOf.get(right);
     if (a === undefined || b === undefined) fail(`model.merges[${i}]`, `${JSON.stringify(a === undefined ? left : right)} is not in model.vocab`);
@@ -679,4 +655,16 @@ function wordPieceJson(tokenizer: WordPieceTokenizer): string {
     },
   };
   return JSON.stringify(json, null, 2);
+}
+
+/** One `model.merges` entry: `"left right"` (older files) or `[left, right]` (tokenizers ≥ 0.20). */
+function mergeEntry(entry: unknown, i: number): [string, string] {
+  if (typeof entry === 'string') {
+    const space = entry.indexOf(' ');
+    if (space <= 0 || entry.indexOf(' ', space + 1) >= 0) fail(`model.merges[${i}]`, `expected "left right", got ${JSON.stringify(entry)}`);
+    return [entry.slice(0, space), entry.slice(space + 1)];
+  }
+  const pair = asArray(entry, `model.merges[${i}]`);
+  if (pair.length !== 2) fail(`model.merges[${i}]`, 'expected [left, right]');
+  return [asString(pair[0], `model.merges[${i}][0]`), asString(pair[1], `model.merges[${i}][1]`)];
 }
