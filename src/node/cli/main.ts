@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { registerDemo } from './demo.js';
+import { getBackend } from '../../backend/index.js';
 import { registerNgram } from './ngram.js';
 import { registerTokenizer } from './tokenizer.js';
 
@@ -18,9 +18,8 @@ function packageVersion(): string {
 export function buildProgram(): Command {
   const program = new Command('lmkit')
     .description('Build, train, evaluate and sample language models from first principles.')
-    .version(`lmkit ${packageVersion()} (backend: js)`, '-V, --version')
+    .version(`lmkit ${packageVersion()} (backend: ${getBackend().name})`, '-V, --version')
     .showHelpAfterError();
-  registerDemo(program);
   registerNgram(program);
   registerTokenizer(program);
   return program;

@@ -1,5 +1,0 @@
-import type { Command } from 'commander';
-
-export function registerDemo(program: Command): void {
-  void program;
-}
