@@ -34,11 +34,8 @@ export interface MatmulArgs {
 
 export type GeluApproximation = 'none' | 'tanh';
 
-export interface AttentionArgs {
-  /** (BH, Tq, D), (BH, Tk, D), (BH, Tk, Dv) contiguous. */
-  q: FloatArray;
-  k: FloatArray;
-  v: FloatArray;
+/** The shape of an attention problem, without its data (ops keep it as op attributes). */
+export interface AttentionGeometry {
   batchHeads: number;
   queryLength: number;
   keyLength: number;
@@ -47,12 +44,20 @@ export interface AttentionArgs {
   scale: number;
   /** Query i attends to keys j ≤ i + (keyLength − queryLength) (aligned to the end, as with a KV cache). */
   causal: boolean;
+  /** Elements between consecutive masks; 0 broadcasts one mask over every batch·head. */
+  maskBatchStride?: number;
+}
+
+export interface AttentionArgs extends AttentionGeometry {
+  /** (BH, Tq, D), (BH, Tk, D), (BH, Tk, Dv) contiguous. */
+  q: FloatArray;
+  k: FloatArray;
+  v: FloatArray;
   /**
    * Optional additive mask of shape (maskBatch, Tq, Tk) with maskBatch dividing
-   * batchHeads — `-Infinity` blocks a position. maskBatchStride 0 broadcasts one mask.
+   * batchHeads — `-Infinity` blocks a position.
    */
   mask?: FloatArray;
-  maskBatchStride?: number;
 }
 
 export interface Kernels {

@@ -4,7 +4,7 @@
  * recomputes the probabilities from the saved log-sum-exp instead of storing
  * the (Tq, Tk) matrix per head.
  */
-import { kernels, type AttentionArgs, type FloatArray } from '../backend/index.js';
+import { kernels, type AttentionArgs, type AttentionGeometry, type FloatArray } from '../backend/index.js';
 import { formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { add, mul, sub } from './binary.js';
@@ -15,25 +15,14 @@ import { reshape } from './shape.js';
 import { softmax } from './activations.js';
 import { requireFloat } from './util.js';
 
-interface AttentionAttrs {
-  batchHeads: number;
-  queryLength: number;
-  keyLength: number;
-  headDim: number;
-  valueDim: number;
-  scale: number;
-  causal: boolean;
+interface AttentionAttrs extends AttentionGeometry {
   maskBatchStride: number;
   outShape: number[];
 }
 interface AttentionSaved { logSumExp: Tensor }
 
-function kernelArgs(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, a: AttentionAttrs): AttentionArgs {
-  return {
-    q: q.data as FloatArray, k: k.data as FloatArray, v: v.data as FloatArray,
-    batchHeads: a.batchHeads, queryLength: a.queryLength, keyLength: a.keyLength, headDim: a.headDim, valueDim: a.valueDim,
-    scale: a.scale, causal: a.causal, mask: (mask?.data ?? undefined) as FloatArray | undefined, maskBatchStride: a.maskBatchStride,
-  };
+function kernelArgs(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, geometry: AttentionAttrs): AttentionArgs {
+  return { ...geometry, q: q.data as FloatArray, k: k.data as FloatArray, v: v.data as FloatArray, mask: (mask?.data ?? undefined) as FloatArray | undefined };
 }
 
 const attentionOp = defineOp<AttentionAttrs, AttentionSaved>({

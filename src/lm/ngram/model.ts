@@ -130,6 +130,13 @@ export class NgramModel implements LanguageModel<number> {
     return words.reverse();
   }
 
+  /** The state of the same context without its oldest word (where a backoff goes); order 1 → the empty context. */
+  private backoffState(order: number, id: number): number {
+    if (order === 1) return 0;
+    const o = this.orders[order];
+    return (o.suffixId as Int32Array)[id] * STATE_ORDERS + (o.suffixOrder as Uint8Array)[id];
+  }
+
   advance(state: number, token: number): number {
     this.checkToken(token);
     const N = this.order;
@@ -150,29 +157,18 @@ export class NgramModel implements LanguageModel<number> {
           break;
         }
       }
-      if (order === 1) {
-        order = 0;
-        id = 0;
-      } else {
-        const o = this.orders[order];
-        const next = (o.suffixId as Int32Array)[id];
-        order = (o.suffixOrder as Uint8Array)[id];
-        id = next;
-      }
+      const shorter = this.backoffState(order, id);
+      order = shorter % STATE_ORDERS;
+      id = (shorter - order) / STATE_ORDERS;
     }
     // Keep the state minimal: a context with no children and backoff 0 adds nothing.
     while (order > 0) {
       const o = this.orders[order];
       const cs = o.childStart as Int32Array;
       if (cs[id + 1] > cs[id] || (o.logBackoff as Float32Array)[id] !== 0) break;
-      if (order === 1) {
-        order = 0;
-        id = 0;
-      } else {
-        const next = (o.suffixId as Int32Array)[id];
-        order = (o.suffixOrder as Uint8Array)[id];
-        id = next;
-      }
+      const shorter = this.backoffState(order, id);
+      order = shorter % STATE_ORDERS;
+      id = (shorter - order) / STATE_ORDERS;
     }
     return id * STATE_ORDERS + order;
   }
@@ -201,14 +197,9 @@ export class NgramModel implements LanguageModel<number> {
       }
       const o = this.orders[order];
       acc += (o.logBackoff as Float32Array)[id];
-      if (order === 1) {
-        order = 0;
-        id = 0;
-      } else {
-        const next = (o.suffixId as Int32Array)[id];
-        order = (o.suffixOrder as Uint8Array)[id];
-        id = next;
-      }
+      const shorter = this.backoffState(order, id);
+      order = shorter % STATE_ORDERS;
+      id = (shorter - order) / STATE_ORDERS;
     }
   }
 
@@ -236,11 +227,9 @@ export class NgramModel implements LanguageModel<number> {
     let id = (state - order) / STATE_ORDERS;
     while (order > 0) {
       chain.push(order, id);
-      if (order === 1) break;
-      const o = this.orders[order];
-      const next = (o.suffixId as Int32Array)[id];
-      order = (o.suffixOrder as Uint8Array)[id];
-      id = next;
+      const shorter = this.backoffState(order, id);
+      order = shorter % STATE_ORDERS;
+      id = (shorter - order) / STATE_ORDERS;
     }
     for (let j = chain.length - 2; j >= 0; j -= 2) {
       const k = chain[j];
