@@ -13,7 +13,7 @@ export { backward, type BackwardOptions } from './autograd/tape.js';
 export * from './autograd/functional.js';
 export * from './autograd/gradcheck.js';
 export { setBackend, getBackend, registerBackend, availableBackends } from './backend/index.js';
-export type { LanguageModel } from './lm/model.js';
+export { advanceTokens, type LanguageModel } from './lm/model.js';
 export * from './optim/index.js';
 export * from './train/data.js';
 export * from './nn/index.js';
@@ -25,6 +25,9 @@ export * from './text/formats/index.js';
 export * from './lm/ngram/index.js';
 export * from './lm/score.js';
 export * from './lm/generate.js';
+export * from './lm/beam-search.js';
+export * from './lm/rank.js';
+export * from './lm/perplexity.js';
 // Tokenizers: char, word, BPE in every variant, WordPiece, and the one loader (issue 6, part 1).
 export { BpeModel, type BpeModelSpec, type BpeTrainingInfo } from './text/bpe/model.js';
 export { BpeTrainer, trainBpe, resolveTrainOptions, type BpeTrainOptions } from './text/bpe/train.js';
@@ -36,3 +39,26 @@ export { loadTokenizer, registerTokenizerKind, registeredTokenizerKinds, type To
 export { TokenizerFormatError } from './text/json.js';
 export { tokenizerStats, TokenStatsCollector, type TokenizerStats } from './text/stats.js';
 export type { Tokenizer, EncodeOptions, StreamDecoder } from './text/tokenizer.js';
+// safetensors read/write (issue 4).
+export { parseSafetensors, serializeSafetensors, SafetensorsError, type SafetensorsContents } from './io/safetensors.js';
+// GPT (Transformer-LM), its KV-cached LanguageModel, and Hugging Face GPT-2 weight conversion (issue 4).
+export * from './lm/gpt.js';
+// The WebAssembly backend (issue 5): in browsers `await initWasmBackend()`; Node selects it automatically.
+export { initWasmBackend, initWasmBackendSync, type InitWasmOptions } from './backend/wasm/index.js';
+// RNN-LM (Elman RNN / LSTM / GRU language model) and its LanguageModel adapter.
+export * from './lm/rnn-lm.js';
+// Language-model training (issue 4): model factory, token streams and batches, tasks, the loop, checkpoint (de)serialization, metrics, loss plot, presets.
+export { createModel, resolveModelConfig, modelConfigOf, asLanguageModel, MODEL_TYPES, type ModelConfig, type ModelType, type RecurrentCell, type LanguageModelNetwork } from './lm/factory.js';
+export { encodeStream, splitTrainVal, type TokenSplits } from './train/tokens.js';
+export { randomWindows, BpttBatches, requireBatchable, type TokenBatch } from './train/batching.js';
+export { gptTask, rnnTask, type TrainTask, type TaskState, type TaskData, type Split, type WindowModel, type RecurrentModel } from './train/tasks.js';
+export { resolveTrainConfig, TRAIN_CONFIG_DEFAULTS, TrainConfigError, type TrainConfig } from './train/config.js';
+export {
+  trainLoop, learningRateSchedule, type TrainLoopOptions, type TrainResult, type TrainingSnapshot, type LoopState, type LossHistory,
+  type StepMetrics, type EvalMetrics, type StopReason, type CheckpointKind,
+} from './train/loop.js';
+export { modelTensors, serializeTrainingState, deserializeTrainingState, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type SerializedTrainingState } from './train/checkpoint.js';
+export { metricsLine, parseMetricsJsonl, metricsUpTo, lossHistoryFromMetrics, type MetricsRecord, type StepRecord, type EvalRecord } from './train/metrics.js';
+export { lossCurveSvg, lossHistorySvg, niceTicks, type LossSeries, type LossPlotOptions } from './train/plot.js';
+export { streamLoss, type StreamLoss, type StreamLossOptions } from './train/evaluate.js';
+export { PRESETS, getPreset, type TrainingPreset } from './train/presets.js';

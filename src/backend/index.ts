@@ -1,7 +1,8 @@
 /**
  * The backend registry. Ops call kernels through the live binding `kernels`, so
- * switching backend (`setBackend`) takes effect for every later op. Only the "js"
- * reference backend exists today; faster ones register themselves here.
+ * switching backend (`setBackend`) takes effect for every later op. "js" is always
+ * here; "wasm" registers itself through initWasmBackend() (./wasm/), and in Node
+ * "native" and "wasm" are registered and one selected at load (src/node/backend/).
  */
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';

@@ -31,4 +31,18 @@ export interface LanguageModel<State = unknown> {
    * building the whole distribution (n-grams) provide it; scoring uses it when present.
    */
   tokenLogProb?(state: State, token: number): number;
+  /**
+   * Optional fast path: feed several observed tokens at once (a GPT runs the whole
+   * prompt in one forward pass). Must equal calling `advance` once per token, and
+   * must not mutate `state`. Generation and scoring use it for prompts when present.
+   */
+  advanceMany?(state: State, tokens: ArrayLike<number>): State;
+}
+
+/** Feed `tokens` after `state`: one `advanceMany` call when the model has it, else `advance` per token. */
+export function advanceTokens<State>(model: LanguageModel<State>, state: State, tokens: ArrayLike<number>): State {
+  if (tokens.length === 0) return state;
+  if (model.advanceMany) return model.advanceMany(state, tokens);
+  for (let i = 0; i < tokens.length; i++) state = model.advance(state, tokens[i]);
+  return state;
 }

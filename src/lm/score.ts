@@ -10,7 +10,7 @@
  *     PPL_noOOV = exp(−(Σ ln p − Σ_OOV ln p) / (tokens − OOVs))
  * Cross-entropy per token is −Σ ln p / tokens nats, or that / ln 2 bits.
  */
-import type { LanguageModel } from './model.js';
+import { advanceTokens, type LanguageModel } from './model.js';
 
 /** ln p(token | state), through the model's fast path when it has one. */
 export function tokenLogProb<State>(model: LanguageModel<State>, state: State, token: number): number {
@@ -68,11 +68,36 @@ export function scoreSequence<State>(model: LanguageModel<State>, tokens: ArrayL
   return { tokens: scored, logProbs, logProb: sum, oovs, oovLogProb, inVocabLogProb, state };
 }
 
-/** ln p(continuation | prompt): the answer-ranking score (no end token). */
-export function scoreContinuation<State>(model: LanguageModel<State>, prompt: ArrayLike<number>, continuation: ArrayLike<number>): number {
-  let state = model.initialState();
-  for (let i = 0; i < prompt.length; i++) state = model.advance(state, prompt[i]);
-  return scoreSequence(model, continuation, { state, includeEnd: false }).logProb;
+export interface ContinuationScore<State> {
+  /** ln p(continuation | prompt) = Σ of `logProbs`. */
+  readonly logProb: number;
+  /** ln p of each continuation token given the prompt and the tokens before it. */
+  readonly logProbs: Float64Array;
+  /** Number of continuation tokens scored. */
+  readonly tokenCount: number;
+  /** State after the prompt and the continuation. */
+  readonly state: State;
+}
+
+export interface ContinuationOptions<State> {
+  /** Start from this state instead of `model.initialState()` (the prompt is fed after it). */
+  readonly state?: State;
+}
+
+/**
+ * ln p(continuation | prompt) — the answer-scoring rule of seed 003's zero-shot
+ * examples — with its per-token terms. No end token is scored. The prompt is fed
+ * with `advanceMany` when the model has it.
+ */
+export function scoreContinuation<State>(
+  model: LanguageModel<State>,
+  prompt: ArrayLike<number>,
+  continuation: ArrayLike<number>,
+  options: ContinuationOptions<State> = {},
+): ContinuationScore<State> {
+  const state = advanceTokens(model, options.state ?? model.initialState(), prompt);
+  const s = scoreSequence(model, continuation, { state, includeEnd: false });
+  return { logProb: s.logProb, logProbs: s.logProbs, tokenCount: s.tokens.length, state: s.state };
 }
 
 export interface PerplexityReport {

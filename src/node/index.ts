@@ -5,3 +5,10 @@ export { formatTable } from './table.js';
 export { loadNgramModel, saveNgramModel, formatFromPath, resolveUnit, unitForModel, type NgramFileFormat } from './ngram-io.js';
 export { trainTokenizerFromFiles, loadTokenizerFile, statsFromFiles, TOKENIZER_TYPES, type TokenizerType, type TrainFromFilesSpec, type TrainFromFilesResult } from './text/tokenizer-files.js';
 export { streamTextFiles, type StreamOptions } from './text/stream.js';
+export { readSafetensorsFile, writeSafetensorsFile, type WriteSafetensorsOptions } from './io/safetensors-file.js';
+// Backends (issue 5): importing lmkit/node selects native → wasm → js.
+import './backend/auto.js';
+export { selectNodeBackend, registerNodeBackends, backendReport, describeBackend, setNumThreads, getNumThreads, loadNativeBackend, NATIVE_ADDON_PATH, type BackendReport, type BackendName, type NativeBackend, type NativeInfo, type LoadNativeOptions } from './backend/index.js';
+// Training runs (issue 4): checkpoint directories and the run driver (progress bar, SIGINT, metrics.jsonl, loss.svg).
+export { saveCheckpoint, loadCheckpoint, loadTrainingSnapshot, resolveCheckpointDir, type CheckpointConfigFile, type CheckpointContents, type SaveCheckpointParts } from './train/checkpoint-dir.js';
+export { runTraining, createOptimizer, type RunTrainingOptions, type RunSummary } from './train/run.js';

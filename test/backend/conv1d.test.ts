@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Conv1dArgs, FloatArray } from '../../src/backend/backend.js';
-import { conv1dBackward, conv1dForward } from '../../src/backend/js/conv1d.js';
 import { Generator } from '../../src/tensor/random.js';
+import { testBackends } from './backends.js';
 import { assertClose, finiteDifferenceGrad, randomArray } from './helpers.js';
 
 function referenceConv(args: Conv1dArgs, x: FloatArray, w: FloatArray, bias: FloatArray | null): Float64Array {
@@ -44,61 +44,63 @@ const configs: Conv1dArgs[] = [
   makeArgs(0, 2, 2, 5, 3, 1, 0, 0, 1),
 ];
 
-test('conv1d forward matches the direct definition (float64 and float32, with and without bias)', () => {
-  const generator = new Generator(70);
-  for (const args of configs) {
-    for (const type of [Float64Array, Float32Array]) {
-      const x = randomArray(generator, args.batch * args.inChannels * args.inLength, type);
-      const w = randomArray(generator, args.outChannels * args.inChannels * args.kernelSize, type);
-      const bias = randomArray(generator, args.outChannels, type);
-      for (const b of [bias, null]) {
-        const out = new type(args.batch * args.outChannels * args.outLength).fill(99);
-        conv1dForward(args, x, w, b, out);
-        const tol = type === Float64Array ? 1e-13 : 1e-6;
-        assertClose(out, referenceConv(args, x, w, b), tol, tol, `${type.name} ${JSON.stringify(args)}`);
+for (const backend of testBackends()) {
+  test(`${backend.name}: conv1d forward matches the direct definition (float64 and float32, with and without bias)`, () => {
+    const generator = new Generator(70);
+    for (const args of configs) {
+      for (const type of [Float64Array, Float32Array]) {
+        const x = randomArray(generator, args.batch * args.inChannels * args.inLength, type);
+        const w = randomArray(generator, args.outChannels * args.inChannels * args.kernelSize, type);
+        const bias = randomArray(generator, args.outChannels, type);
+        for (const b of [bias, null]) {
+          const out = new type(args.batch * args.outChannels * args.outLength).fill(99);
+          backend.conv1dForward(args, x, w, b, out);
+          const tol = type === Float64Array ? 1e-13 : 1e-6;
+          assertClose(out, referenceConv(args, x, w, b), tol, tol, `${type.name} ${JSON.stringify(args)}`);
+        }
       }
     }
-  }
-});
+  });
 
-test('conv1d backward matches finite differences; gWeight and gBias accumulate', () => {
-  const generator = new Generator(71);
-  for (const args of configs) {
-    const x = randomArray(generator, args.batch * args.inChannels * args.inLength, Float64Array) as Float64Array;
-    const w = randomArray(generator, args.outChannels * args.inChannels * args.kernelSize, Float64Array) as Float64Array;
-    const bias = randomArray(generator, args.outChannels, Float64Array) as Float64Array;
+  test(`${backend.name}: conv1d backward matches finite differences; gWeight and gBias accumulate`, () => {
+    const generator = new Generator(71);
+    for (const args of configs) {
+      const x = randomArray(generator, args.batch * args.inChannels * args.inLength, Float64Array) as Float64Array;
+      const w = randomArray(generator, args.outChannels * args.inChannels * args.kernelSize, Float64Array) as Float64Array;
+      const bias = randomArray(generator, args.outChannels, Float64Array) as Float64Array;
+      const gOut = randomArray(generator, args.batch * args.outChannels * args.outLength, Float64Array);
+      const forward = (): Float64Array => {
+        const out = new Float64Array(gOut.length);
+        backend.conv1dForward(args, x, w, bias, out);
+        return out;
+      };
+      const gx = new Float64Array(x.length).fill(3);
+      const gw = new Float64Array(w.length).fill(0.5);
+      const gb = new Float64Array(bias.length).fill(-1);
+      backend.conv1dBackward(args, x, w, gOut, gx, gw, gb);
+      const label = JSON.stringify(args);
+      assertClose(gx, finiteDifferenceGrad(x, gOut, forward), 1e-6, 1e-8, `gx ${label}`);
+      assertClose(gw, finiteDifferenceGrad(w, gOut, forward).map((g) => g + 0.5), 1e-6, 1e-8, `gWeight ${label}`);
+      assertClose(gb, finiteDifferenceGrad(bias, gOut, forward).map((g) => g - 1), 1e-6, 1e-8, `gBias ${label}`);
+    }
+  });
+
+  test(`${backend.name}: conv1d backward computes only the requested gradients`, () => {
+    const generator = new Generator(72);
+    const args = configs[1];
+    const x = randomArray(generator, args.batch * args.inChannels * args.inLength, Float64Array);
+    const w = randomArray(generator, args.outChannels * args.inChannels * args.kernelSize, Float64Array);
     const gOut = randomArray(generator, args.batch * args.outChannels * args.outLength, Float64Array);
-    const forward = (): Float64Array => {
-      const out = new Float64Array(gOut.length);
-      conv1dForward(args, x, w, bias, out);
-      return out;
-    };
-    const gx = new Float64Array(x.length).fill(3);
-    const gw = new Float64Array(w.length).fill(0.5);
-    const gb = new Float64Array(bias.length).fill(-1);
-    conv1dBackward(args, x, w, gOut, gx, gw, gb);
-    const label = JSON.stringify(args);
-    assertClose(gx, finiteDifferenceGrad(x, gOut, forward), 1e-6, 1e-8, `gx ${label}`);
-    assertClose(gw, finiteDifferenceGrad(w, gOut, forward).map((g) => g + 0.5), 1e-6, 1e-8, `gWeight ${label}`);
-    assertClose(gb, finiteDifferenceGrad(bias, gOut, forward).map((g) => g - 1), 1e-6, 1e-8, `gBias ${label}`);
-  }
-});
+    const gw = new Float64Array(w.length);
+    backend.conv1dBackward(args, x, w, gOut, null, gw, null);
+    const gwBoth = new Float64Array(w.length);
+    backend.conv1dBackward(args, x, w, gOut, new Float64Array(x.length), gwBoth, new Float64Array(args.outChannels));
+    assert.deepEqual(Array.from(gw), Array.from(gwBoth));
+  });
 
-test('conv1d backward computes only the requested gradients', () => {
-  const generator = new Generator(72);
-  const args = configs[1];
-  const x = randomArray(generator, args.batch * args.inChannels * args.inLength, Float64Array);
-  const w = randomArray(generator, args.outChannels * args.inChannels * args.kernelSize, Float64Array);
-  const gOut = randomArray(generator, args.batch * args.outChannels * args.outLength, Float64Array);
-  const gw = new Float64Array(w.length);
-  conv1dBackward(args, x, w, gOut, null, gw, null);
-  const gwBoth = new Float64Array(w.length);
-  conv1dBackward(args, x, w, gOut, new Float64Array(x.length), gwBoth, new Float64Array(args.outChannels));
-  assert.deepEqual(Array.from(gw), Array.from(gwBoth));
-});
-
-test('conv1d names a short buffer', () => {
-  const args = configs[1];
-  assert.throws(() => conv1dForward(args, new Float32Array(3), new Float32Array(36), null, new Float32Array(80)), /conv1dForward: x has 3 elements, needs 60/);
-  assert.throws(() => conv1dForward({ ...args, stride: 0 }, new Float32Array(60), new Float32Array(36), null, new Float32Array(80)), /stride must be an integer ≥ 1/);
-});
+  test(`${backend.name}: conv1d names a short buffer`, () => {
+    const args = configs[1];
+    assert.throws(() => backend.conv1dForward(args, new Float32Array(3), new Float32Array(36), null, new Float32Array(80)), /conv1dForward: x has 3 elements, needs 60/);
+    assert.throws(() => backend.conv1dForward({ ...args, stride: 0 }, new Float32Array(60), new Float32Array(36), null, new Float32Array(80)), /stride must be an integer ≥ 1/);
+  });
+}

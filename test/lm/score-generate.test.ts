@@ -50,7 +50,7 @@ test('perplexity and cross-entropy as KenLM query reports them', () => {
 });
 
 test('scoreContinuation: ln p(continuation | prompt), no end token', () => {
-  assert.ok(Math.abs(scoreContinuation(toy, [1], [2, 2]) - Math.log(0.6 * 0.3)) < 1e-12);
+  assert.ok(Math.abs(scoreContinuation(toy, [1], [2, 2]).logProb - Math.log(0.6 * 0.3)) < 1e-12);
 });
 
 test('sampling: greedy, top-k = 1, banned tokens, seeded frequencies', () => {

@@ -6,7 +6,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { getBackend } from '../../backend/index.js';
+import '../backend/auto.js';
+import { describeBackend } from '../backend/select.js';
+import { registerLm } from './lm.js';
 import { registerNgram } from './ngram.js';
 import { registerTokenizer } from './tokenizer.js';
 
@@ -18,8 +20,9 @@ function packageVersion(): string {
 export function buildProgram(): Command {
   const program = new Command('lmkit')
     .description('Build, train, evaluate and sample language models from first principles.')
-    .version(`lmkit ${packageVersion()} (backend: ${getBackend().name})`, '-V, --version')
+    .version(`lmkit ${packageVersion()} (backend: ${describeBackend()})`, '-V, --version')
     .showHelpAfterError();
+  registerLm(program);
   registerNgram(program);
   registerTokenizer(program);
   return program;

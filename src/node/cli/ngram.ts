@@ -25,23 +25,8 @@ import {
 import { assertWritable, readTextFile } from '../files.js';
 import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
+import { integer, number } from './parse.js';
 import { formatFromPath, loadNgramModel, resolveUnit, saveNgramModel, unitForModel, type NgramFileFormat } from '../ngram-io.js';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-function number(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number ≥ ${min}, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
 
 function numberList(name: string) {
   return (value: string, previous: number[] = []): number[] => {

@@ -1,0 +1,246 @@
+// The compiled backends (native addon, wasm) against the js reference kernels on
+// problems the size of the baby GPT's (768 rows = batch 12 × block 64, width 128,
+// 4 heads, vocabulary 65) and on odd sizes around the vector widths: every
+// float32 result must agree with js within float32 rounding. The js kernels are
+// themselves checked against textbook formulas, finite differences and PyTorch
+// elsewhere; here they are the independent implementation to agree with.
+// Also: results do not depend on the thread count, every instruction set the CPU
+// has gives the same answers within rounding, and float64 calls are untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AttentionArgs, Backend, FloatArray } from '../../src/backend/backend.js';
+import { jsBackend } from '../../src/backend/js/index.js';
+import { loadNativeBackend } from '../../src/node/backend/native.js';
+import { getNumThreads, setNumThreads } from '../../src/node/backend/select.js';
+import { Generator } from '../../src/tensor/random.js';
+import { testBackends } from './backends.js';
+import { assertClose, randomArray } from './helpers.js';
+
+const compiled = testBackends().filter((backend) => backend.name !== 'js');
+
+function f32(generator: Generator, length: number, scale = 1): Float32Array {
+  return randomArray(generator, length, Float32Array, scale) as Float32Array;
+}
+
+/** Run `fn` on a backend and on js with copies of the same outputs; compare each output. */
+function agree(
+  backend: Backend, label: string, outputs: FloatArray[], fn: (kernels: Backend, outs: FloatArray[]) => void,
+  rtol = 2e-5, atol = 2e-6,
+): void {
+  const mine = outputs.map((o) => o.slice());
+  const reference = outputs.map((o) => o.slice());
+  fn(backend, mine);
+  fn(jsBackend, reference);
+  mine.forEach((out, i) => assertClose(out, reference[i], rtol, atol, `${backend.name} ${label} output ${i}`));
+}
+
+/** Every float32 kernel the compiled backends implement, on GPT-sized and odd-sized problems. */
+function checkAllKernels(backend: Backend, seed: number): void {
+  const generator = new Generator(seed);
+  // GEMM: the GPT's linear layers forward and backward, plus odd sizes and batches.
+  const gemms: [number, number, number, boolean, boolean, number][] = [
+    [768, 384, 128, false, false, 1], [768, 128, 384, false, true, 1], [128, 384, 768, true, false, 1],
+    [768, 65, 128, false, true, 1], [1, 65, 128, false, true, 1], [2, 300, 129, false, false, 1],
+    [67, 1, 33, true, false, 1], [13, 29, 7, true, true, 5], [64, 64, 32, false, true, 48],
+  ];
+  for (const [m, n, k, transA, transB, batch] of gemms) {
+    const a = f32(generator, batch * m * k), b = f32(generator, batch * k * n);
+    for (const accumulate of [false, true]) {
+      agree(backend, `matmul ${m}×${n}×${k} ${transA} ${transB} ×${batch} acc ${accumulate}`, [f32(generator, batch * m * n)], (kernels, [out]) =>
+        kernels.matmul({ a, b, out, m, n, k, transA, transB, batch, accumulate }), 1e-4, 1e-5 * Math.sqrt(k));
+    }
+  }
+  // A shared weight over a batch (folded into one tall product) with accumulation.
+  const x = f32(generator, 12 * 64 * 128), w = f32(generator, 128 * 96);
+  agree(backend, 'matmul batch-broadcast B', [f32(generator, 12 * 64 * 96)], (kernels, [out]) =>
+    kernels.matmul({ a: x, b: w, out, m: 64, n: 96, k: 128, transA: false, transB: false, batch: 12, bBatchStride: 0, accumulate: true }), 1e-4, 1e-4);
+
+  // GELU over a wide range, with special values, odd length.
+  const g = f32(generator, 768 * 5 + 3, 8);
+  g.set([Infinity, -Infinity, NaN, 0, -0, 1e-30, -1e-30, 30, -30], 0);
+  const gy = f32(generator, g.length);
+  for (const approximate of ['none', 'tanh'] as const) {
+    agree(backend, `gelu ${approximate}`, [new Float32Array(g.length)], (kernels, [out]) => kernels.geluForward(g, out, approximate));
+    agree(backend, `gelu backward ${approximate}`, [new Float32Array(g.length)], (kernels, [out]) => kernels.geluBackward(g, gy, out, approximate));
+  }
+
+  // LayerNorm: rows × 128 and an odd width, with and without affine parameters.
+  for (const [rows, cols] of [[768, 128], [5, 37], [1, 1]] as [number, number][]) {
+    const xs = f32(generator, rows * cols, 2), weight = f32(generator, cols), bias = f32(generator, cols), up = f32(generator, rows * cols);
+    for (const [wt, bs] of [[weight, bias], [null, null]] as [Float32Array | null, Float32Array | null][]) {
+      agree(backend, `layerNorm ${rows}×${cols}`, [new Float32Array(rows * cols), new Float32Array(rows), new Float32Array(rows)], (kernels, [out, mean, rstd]) =>
+        kernels.layerNormForward(xs, wt, bs, out, mean, rstd, rows, cols, 1e-5));
+      const mean = new Float32Array(rows), rstd = new Float32Array(rows);
+      jsBackend.layerNormForward(xs, wt, bs, new Float32Array(rows * cols), mean, rstd, rows, cols, 1e-5);
+      agree(backend, `layerNorm backward ${rows}×${cols}`, [new Float32Array(rows * cols), f32(generator, cols), f32(generator, cols)], (kernels, [gx, gw, gb]) =>
+        kernels.layerNormBackward(xs, wt, mean, rstd, up, gx, wt ? gw : null, wt ? gb : null, rows, cols), 1e-4, 1e-5);
+    }
+  }
+
+  // Softmax, log-softmax and cross-entropy over the vocabulary, odd widths, ignored rows, smoothing.
+  for (const [rows, cols] of [[768, 65], [3, 1], [7, 33]] as [number, number][]) {
+    const logits = f32(generator, rows * cols, 5), up = f32(generator, rows * cols);
+    agree(backend, `softmax ${rows}×${cols}`, [new Float32Array(rows * cols)], (kernels, [out]) => kernels.softmaxForward(logits, out, rows, cols));
+    agree(backend, `logSoftmax ${rows}×${cols}`, [new Float32Array(rows * cols)], (kernels, [out]) => kernels.logSoftmaxForward(logits, out, rows, cols));
+    const y = new Float32Array(rows * cols);
+    jsBackend.softmaxForward(logits, y, rows, cols);
+    agree(backend, `softmax backward ${rows}×${cols}`, [new Float32Array(rows * cols)], (kernels, [gx]) => kernels.softmaxBackward(y, up, gx, rows, cols));
+    jsBackend.logSoftmaxForward(logits, y, rows, cols);
+    agree(backend, `logSoftmax backward ${rows}×${cols}`, [new Float32Array(rows * cols)], (kernels, [gx]) => kernels.logSoftmaxBackward(y, up, gx, rows, cols));
+    const targets = Int32Array.from({ length: rows }, (_, r) => (r % 7 === 3 ? -100 : Math.floor(generator.random() * cols)));
+    const scale = f32(generator, rows);
+    for (const smoothing of [0, 0.1]) {
+      agree(backend, `crossEntropy ${rows}×${cols} ε ${smoothing}`, [new Float32Array(rows), new Float32Array(rows)], (kernels, [loss, lse]) =>
+        kernels.crossEntropyForward(logits, targets, rows, cols, -100, smoothing, loss, lse));
+      const lse = new Float32Array(rows);
+      jsBackend.crossEntropyForward(logits, targets, rows, cols, -100, smoothing, new Float32Array(rows), lse);
+      agree(backend, `crossEntropy backward ${rows}×${cols} ε ${smoothing}`, [new Float32Array(rows * cols)], (kernels, [grad]) =>
+        kernels.crossEntropyBackward(logits, targets, lse, rows, cols, -100, smoothing, scale, grad));
+    }
+  }
+
+  // Causal attention with the GPT's geometry (48 batch·heads, T = 64, head 32), and KV-cache / masked variants.
+  const geometries: Omit<AttentionArgs, 'q' | 'k' | 'v'>[] = [
+    { batchHeads: 48, queryLength: 64, keyLength: 64, headDim: 32, valueDim: 32, scale: 1 / Math.sqrt(32), causal: true },
+    { batchHeads: 4, queryLength: 1, keyLength: 37, headDim: 32, valueDim: 32, scale: 0.2, causal: true },
+    { batchHeads: 6, queryLength: 9, keyLength: 13, headDim: 5, valueDim: 7, scale: 0.5, causal: false, maskBatchStride: 9 * 13 },
+  ];
+  for (const geometry of geometries) {
+    const { batchHeads: bh, queryLength: tq, keyLength: tk, headDim: d, valueDim: dv } = geometry;
+    const args: AttentionArgs = { ...geometry, q: f32(generator, bh * tq * d), k: f32(generator, bh * tk * d), v: f32(generator, bh * tk * dv) };
+    if (geometry.maskBatchStride !== undefined) {
+      const mask = f32(generator, 2 * tq * tk);
+      for (let e = 0; e < mask.length; e++) if (generator.random() < 0.3) mask[e] = -Infinity;
+      args.mask = mask;
+    }
+    const label = `attention ${bh}×${tq}×${tk}×${d}`;
+    agree(backend, label, [new Float32Array(bh * tq * dv), new Float32Array(bh * tq)], (kernels, [out, lse]) => kernels.attentionForward(args, out, lse));
+    const out = new Float32Array(bh * tq * dv), lse = new Float32Array(bh * tq);
+    jsBackend.attentionForward(args, out, lse);
+    const gOut = f32(generator, out.length);
+    agree(backend, `${label} backward`, [new Float32Array(bh * tq * d), new Float32Array(bh * tk * d), new Float32Array(bh * tk * dv)], (kernels, [gq, gk, gv]) =>
+      kernels.attentionBackward(args, out, lse, gOut, gq, gk, gv), 1e-4, 1e-5);
+  }
+
+  // Embedding gather / scatter-add with repeated ids.
+  const table = f32(generator, 65 * 128);
+  const ids = Int32Array.from({ length: 768 }, () => Math.floor(generator.random() * 65));
+  agree(backend, 'embedding', [new Float32Array(768 * 128)], (kernels, [out]) => kernels.embeddingForward(table, ids, out, 128, 65));
+  const gOut = f32(generator, 768 * 128);
+  agree(backend, 'embedding backward', [f32(generator, 65 * 128)], (kernels, [gTable]) => kernels.embeddingBackward(ids, gOut, gTable, 128), 1e-5, 1e-5);
+
+  // AdamW on a parameter larger than one thread's share; state as float32.
+  const n = 100_003;
+  const grad = f32(generator, n);
+  agree(backend, 'adamw', [f32(generator, n), f32(generator, n, 0.1), f32(generator, n, 0.01).map(Math.abs)], (kernels, [param, m, v]) =>
+    kernels.adamwUpdate({ param, grad, expAvg: m, expAvgSq: v, lr: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1, biasCorrection1: 0.1, biasCorrection2: 0.01 }), 1e-6, 1e-7);
+
+  // Elementwise ops above the native threshold: same shape, bias broadcast, scalar, strided rank 3.
+  const big = f32(generator, 768 * 128), other = f32(generator, 768 * 128), row = f32(generator, 128), col = f32(generator, 768);
+  for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    agree(backend, `${op} same shape`, [new Float32Array(big.length)], (kernels, [out]) => kernels.binary(op, big, [128, 1], other, [128, 1], out, [768, 128]), 0, 0);
+    agree(backend, `${op} row broadcast`, [new Float32Array(big.length)], (kernels, [out]) => kernels.binary(op, big, [128, 1], row, [0, 1], out, [768, 128]), 0, 0);
+    agree(backend, `${op} column broadcast`, [new Float32Array(big.length)], (kernels, [out]) => kernels.binary(op, col, [1, 0], big, [128, 1], out, [768, 128]), 0, 0);
+    agree(backend, `${op} scalar`, [new Float32Array(big.length)], (kernels, [out]) => kernels.binary(op, big, [128, 1], row.subarray(3, 4), [0, 0], out, [768, 128]), 0, 0);
+    agree(backend, `${op} transposed rank 3`, [new Float32Array(big.length)], (kernels, [out]) =>
+      kernels.binary(op, big, [1, 12 * 128, 12], other, [64 * 128, 128, 1], out, [12, 64, 128]), 0, 0);
+  }
+  // Sum reductions: over rows into a bias gradient, over contiguous rows, odd sizes.
+  agree(backend, 'sum over rows', [new Float32Array(128)], (kernels, [out]) => kernels.reduce('sum', big, 1, 768, 128, out), 1e-5, 1e-5);
+  agree(backend, 'sum of rows', [new Float32Array(768)], (kernels, [out]) => kernels.reduce('sum', big, 768, 128, 1, out), 1e-5, 1e-5);
+  agree(backend, 'sum middle axis', [new Float32Array(3 * 5)], (kernels, [out]) => kernels.reduce('sum', big.subarray(0, 3 * 4097 * 5), 3, 4097, 5, out), 1e-4, 1e-4);
+  agree(backend, 'addScaled', [f32(generator, big.length)], (kernels, [dst]) => kernels.addScaled(dst, other, -0.37), 1e-6, 1e-7);
+  agree(backend, 'addScaled α = 1', [f32(generator, big.length)], (kernels, [dst]) => kernels.addScaled(dst, other, 1), 0, 0);
+}
+
+for (const backend of compiled) {
+  test(`${backend.name}: every compiled kernel agrees with js on GPT-sized and odd-sized float32 problems`, () => {
+    checkAllKernels(backend, 7);
+  });
+
+  test(`${backend.name}: float64 and mixed-dtype calls go to the js kernels (bit-identical)`, () => {
+    const generator = new Generator(8);
+    const a = randomArray(generator, 30 * 20, Float64Array), b = randomArray(generator, 20 * 10, Float32Array);
+    const mine = new Float64Array(300), reference = new Float64Array(300);
+    backend.matmul({ a, b, out: mine, m: 30, n: 10, k: 20, transA: false, transB: false });
+    jsBackend.matmul({ a, b, out: reference, m: 30, n: 10, k: 20, transA: false, transB: false });
+    assert.deepEqual(mine, reference);
+    const x = randomArray(generator, 99, Float64Array, 3);
+    const y1 = new Float64Array(99), y2 = new Float64Array(99);
+    backend.geluForward(x, y1, 'none');
+    jsBackend.geluForward(x, y2, 'none');
+    assert.deepEqual(y1, y2);
+  });
+
+  test(`${backend.name}: invalid calls throw the js kernels' errors`, () => {
+    assert.throws(() => backend.embeddingForward(new Float32Array(6), Int32Array.from([0, 2]), new Float32Array(6), 3, 2), /embeddingForward: id 2 at position 1 is outside the table of 2 rows/);
+    assert.throws(() => backend.crossEntropyForward(new Float32Array(6), Int32Array.from([1, 3]), 2, 3, -100, 0, new Float32Array(2), new Float32Array(2)), /target 3 at row 1 is outside \[0, 3\)/);
+    assert.throws(() => backend.layerNormForward(new Float32Array(5), null, null, new Float32Array(6), new Float32Array(2), new Float32Array(2), 2, 3, 1e-5), /layerNormForward: x has 5 elements/);
+    assert.throws(() => backend.geluForward(new Float32Array(4), new Float32Array(3), 'none'), /geluForward: out has 3 elements, needs 4/);
+    assert.throws(() => backend.adamwUpdate({
+      param: new Float32Array(3), grad: new Float32Array(2), expAvg: new Float32Array(3), expAvgSq: new Float32Array(3),
+      lr: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, biasCorrection1: 0.1, biasCorrection2: 0.001,
+    }), /adamwUpdate: grad has 2 elements, param has 3/);
+  });
+}
+
+const native = compiled.find((backend) => backend.name === 'native');
+if (native) {
+  test('native: results are bit-identical with 1 and 2 threads', () => {
+    const before = getNumThreads();
+    const run = (threads: number): Float32Array[] => {
+      setNumThreads(threads);
+      const generator = new Generator(9);
+      const a = f32(generator, 768 * 128), b = f32(generator, 128 * 384), outs: Float32Array[] = [];
+      const out = new Float32Array(768 * 384);
+      native.matmul({ a, b, out, m: 768, n: 384, k: 128, transA: false, transB: false });
+      outs.push(out);
+      const gw = new Float32Array(128 * 384);
+      native.matmul({ a, b: out, out: gw, m: 128, n: 384, k: 768, transA: true, transB: false });
+      outs.push(gw);
+      const mean = new Float32Array(768), rstd = new Float32Array(768), gx = new Float32Array(768 * 128);
+      const gWeight = new Float32Array(128), gBias = new Float32Array(128);
+      native.layerNormForward(a, null, null, new Float32Array(768 * 128), mean, rstd, 768, 128, 1e-5);
+      native.layerNormBackward(a, a.subarray(0, 128), mean, rstd, a, gx, gWeight, gBias, 768, 128);
+      outs.push(gx, gWeight, gBias);
+      return outs;
+    };
+    try {
+      const one = run(1);
+      const two = run(2);
+      one.forEach((result, i) => assert.deepEqual(two[i], result, `output ${i}`));
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
+  test('native: every instruction set this CPU supports agrees with js', () => {
+    const initial = loadNativeBackend();
+    const isas = ['generic', 'avx2', 'avx512'];
+    try {
+      for (const isa of isas) {
+        let loaded;
+        try {
+          loaded = loadNativeBackend({ isa });
+        } catch (error) {
+          assert.match((error as Error).message, /not available on this CPU/);
+          continue;
+        }
+        assert.equal(loaded.info.isa, isa);
+        checkAllKernels(loaded.backend, 10);
+      }
+    } finally {
+      loadNativeBackend({ isa: initial.info.isa });
+    }
+  });
+}
+
+test('CI builds the native addon (npm ci runs node-gyp; the machine has a C compiler)', (t) => {
+  // Outside CI a missing compiler is allowed (the backend falls back); in CI on
+  // Linux x64 it would mean the install script silently failed.
+  if (!process.env.CI || process.platform !== 'linux' || process.arch !== 'x64') {
+    t.skip('not a Linux x64 CI run');
+    return;
+  }
+  assert.ok(native, 'the native backend did not load in CI');
+});
