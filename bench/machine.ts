@@ -1,7 +1,7 @@
 /** Describe the machine a benchmark ran on (committed next to the figures). */
 import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { getBackend } from '../src/index.js';
+import { describeBackend } from '../src/node/backend/select.js';
 
 export function machineDescription(): string {
   const cpu = cpus();
@@ -12,7 +12,7 @@ export function machineDescription(): string {
   } catch {
     flags = '';
   }
-  return `${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} logical cores${flags}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, lmkit backend ${getBackend().name}`;
+  return `${cpu[0]?.model ?? 'unknown CPU'} (${cpu.length} logical cores${flags}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, lmkit backend ${describeBackend()}`;
 }
 
 /** Median of a list of numbers. */

@@ -95,12 +95,18 @@ export function createOptimizer(model: LanguageModelNetwork, config: TrainConfig
 /** The budgets a resumed run may change; every other training option must stay as saved. */
 const RESUMABLE_OPTIONS = ['maxIters', 'maxTime', 'evalInterval', 'logInterval'] as const;
 
-function prepareOutDir(outDir: string, force: boolean): void {
+/** Refuse an existing run (without force) before any work is done. */
+function checkOutDir(outDir: string, force: boolean): void {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error(`${outDir} is a file, not a run directory; choose another --out`);
-  if (existsSync(outDir) && readdirSync(outDir).length > 0) {
-    if (!force) throw new Error(`${outDir} already holds a run; pass --resume to continue it, --force to replace it, or choose another --out`);
-    for (const entry of ['best', 'last', 'metrics.jsonl', 'loss.svg']) rmSync(join(outDir, entry), { recursive: true, force: true });
+  if (!force && existsSync(outDir) && readdirSync(outDir).length > 0) {
+    throw new Error(`${outDir} already holds a run; pass --resume to continue it, --force to replace it, or choose another --out`);
   }
+}
+
+/** Create the run directory (clearing a replaced run's files) once the configuration and data have been validated. */
+function prepareOutDir(outDir: string, force: boolean): void {
+  checkOutDir(outDir, force);
+  if (force) for (const entry of ['best', 'last', 'metrics.jsonl', 'loss.svg']) rmSync(join(outDir, entry), { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
 }
 
@@ -136,7 +142,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
     resume = loadTrainingSnapshot(lastDir);
     log(`resuming from ${lastDir} at update ${resume.loop.step}`);
   } else {
-    prepareOutDir(options.outDir, options.force ?? false);
+    checkOutDir(options.outDir, options.force ?? false);
     training = resolveTrainConfig(options.training);
     tokenizer = options.tokenizer === undefined || options.tokenizer === 'char' ? CharTokenizer.train(text, { unkToken: null }) : options.tokenizer;
     const input = { blockSize: options.model.type === 'gpt' ? training.blockSize : undefined, ...options.model, vocabSize: tokenizer.vocabSize };
@@ -156,6 +162,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
     ? gptTask(model, data, generator, training.seed + 1)
     : rnnTask(model as RNNLM, data);
   const optimizer = createOptimizer(model, training);
+  if (!resume) prepareOutDir(options.outDir, options.force ?? false);
   const parameters = model.parameters().reduce((n, p) => n + p.size, 0);
   log(`model: ${modelConfig.type}, ${(parameters / 1e6).toFixed(2)} M parameters; data: ${ids.length} tokens (${splits.train.length} train / ${splits.val.length} val), vocabulary ${tokenizer.vocabSize}`);
   log(`training: ${training.maxIters} updates of ${training.batchSize}×${training.blockSize} tokens${training.maxTime > 0 ? `, time budget ${training.maxTime} s` : ''}; run directory ${options.outDir}`);
