@@ -4,7 +4,7 @@
  * saves it to bench/RESULTS.md together with the machine it ran on.
  */
 import '../src/node/backend/auto.js';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchCore } from './core.js';
 import { benchGptStep } from './gpt-step.js';
@@ -32,15 +32,32 @@ const seeds = seedsIndex >= 0 ? Number(args[seedsIndex + 1]) : 1;
 const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : Object.keys(sections);
 for (const name of only) if (!sections[name]) throw new Error(`bench: unknown section '${name}' (have: ${Object.keys(sections).join(', ')})`);
 
-const parts = [`# lmkit benchmarks\n\nMachine: ${machineDescription()}\nDate: ${new Date().toISOString().slice(0, 10)}${quick ? ' (quick mode)' : ''}\n`];
+const header = `# lmkit benchmarks\n\nMachine: ${machineDescription()}\nDate: ${new Date().toISOString().slice(0, 10)}${quick ? ' (quick mode)' : ''}\n`;
+const results = new Map<string, string>();
 for (const name of only) {
   process.stderr.write(`bench: running ${name}…\n`);
   const text = await sections[name]({ quick, seeds });
   process.stdout.write(`${text}\n`);
-  parts.push(text);
+  results.set(name, text);
 }
-if (args.includes('--write')) {
+if (args.includes('--write')) writeResults(header, results);
+
+/**
+ * Store the sections just run in bench/RESULTS.md, keeping the other sections
+ * from the file as they were (each under its own machine/date line), so one
+ * section can be refreshed without rerunning everything.
+ */
+function writeResults(header: string, fresh: Map<string, string>): void {
   const path = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
-  writeFileSync(path, `${parts.join('\n')}\n`);
+  const machineLine = header.split('\n').filter((line) => line.startsWith('Machine:') || line.startsWith('Date:')).join(' · ');
+  const kept = new Map<string, string>();
+  if (existsSync(path)) {
+    const previous = readFileSync(path, 'utf8');
+    for (const match of previous.matchAll(/<!-- section: (\w+) -->\n([\s\S]*?)<!-- end: \1 -->/g)) kept.set(match[1], match[2]);
+  }
+  for (const [name, text] of fresh) kept.set(name, `_${machineLine}_\n\n${text.trim()}\n`);
+  const body = Object.keys(sections).filter((name) => kept.has(name))
+    .map((name) => `<!-- section: ${name} -->\n${kept.get(name)}<!-- end: ${name} -->\n`).join('\n');
+  writeFileSync(path, `# lmkit benchmarks\n\n\`npm run bench -- --write\` refreshes the sections it runs; each section names the machine, backend and date it was measured on.\n\n${body}`);
   process.stderr.write(`bench: wrote ${path}\n`);
 }

@@ -370,10 +370,21 @@ export class GPT extends Module {
    * n positions (prefill); one call per token then costs O(filled) attention.
    * No gradients, no dropout (whatever the training mode). The cache must not
    * outgrow blockSize: crop and start a new cache (GPTLanguageModel does).
+   * With `cache` null the tokens are positions 0 … n − 1 and nothing is kept
+   * (the plain batched forward: for a cropped window no key is reusable anyway).
    */
-  forwardCached(cache: KVCache, tokens: ArrayLike<number>): Tensor {
+  forwardCached(cache: KVCache | null, tokens: ArrayLike<number>): Tensor {
     const n = tokens.length;
     const { nLayer, nHead, nEmbd, blockSize, vocabSize } = this.config;
+    if (cache === null) {
+      if (n < 1 || n > blockSize) throw new RangeError(`GPT.forwardCached: ${n} tokens; give 1 … blockSize ${blockSize}`);
+      const ids = Int32Array.from(tokens);
+      checkTokenIds('GPT.forwardCached', ids, vocabSize, n);
+      return noGrad(() => this.#withoutDropout(() => {
+        const hidden = this.transformer.forward(new Tensor(ids, [1, n])); // (1, n, C)
+        return new Tensor(hidden.data.slice((n - 1) * nEmbd, n * nEmbd), [nEmbd]); //          (C)
+      }));
+    }
     if (cache.nLayer !== nLayer || cache.nHead !== nHead || cache.headDim !== nEmbd / nHead || cache.blockSize !== blockSize || cache.dtype !== this.dtype) {
       throw new RangeError(`GPT.forwardCached: the cache was made for another model shape or dtype; create it with gpt.newCache()`);
     }

@@ -20,7 +20,7 @@
 import { noGrad } from '../../autograd/mode.js';
 import { linear } from '../../ops/matmul.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { LanguageModel } from '../model.js';
+import { NetworkLanguageModel, type NetworkLanguageModelOptions } from '../network-language-model.js';
 import type { RNNLM, RNNState } from './model.js';
 
 /** An immutable RNN-LM context: the recurrent state after `length` tokens and the last token's top-layer output. */
@@ -36,48 +36,19 @@ export class RNNLMState {
   ) {}
 }
 
-export interface RNNLanguageModelOptions {
-  /**
-   * Token every sequence starts with (seed 004's START; for a character model
-   * often "\n"). Without one the initial state is empty: the model predicts the
-   * next token from at least one token, so advance it with a prompt first.
-   */
-  startToken?: number;
-  /** Token that ends a sequence (seed 004's STOP): generation stops there; scoring includes it. */
-  endToken?: number;
-}
+/** Start and end tokens (see NetworkLanguageModelOptions): seed 004's START and STOP; for a character model often "\n". */
+export type RNNLanguageModelOptions = NetworkLanguageModelOptions;
 
-export class RNNLanguageModel implements LanguageModel<RNNLMState> {
-  readonly vocabSize: number;
-  readonly endToken?: number;
-  readonly startToken?: number;
+export class RNNLanguageModel extends NetworkLanguageModel<RNNLMState> {
   readonly #model: RNNLM;
-  readonly #empty = new RNNLMState(null, null, 0);
-  /** Next-token log-probabilities per state, computed on first request. */
-  readonly #logProbsMemo = new WeakMap<RNNLMState, Float64Array>();
 
   constructor(model: RNNLM, options: RNNLanguageModelOptions = {}) {
+    super('RNNLanguageModel', model.config.vocabSize, new RNNLMState(null, null, 0), options);
     this.#model = model;
-    this.vocabSize = model.config.vocabSize;
-    for (const [name, token] of [['startToken', options.startToken], ['endToken', options.endToken]] as const) {
-      if (token !== undefined && !(Number.isInteger(token) && token >= 0 && token < this.vocabSize)) {
-        throw new RangeError(`RNNLanguageModel: ${name} ${token} is outside the vocabulary 0…${this.vocabSize - 1}`);
-      }
-    }
-    if (options.endToken !== undefined) this.endToken = options.endToken;
-    if (options.startToken !== undefined) this.startToken = options.startToken;
   }
 
   get model(): RNNLM {
     return this.#model;
-  }
-
-  initialState(): RNNLMState {
-    return this.startToken === undefined ? this.#empty : this.advance(this.#empty, this.startToken);
-  }
-
-  advance(state: RNNLMState, token: number): RNNLMState {
-    return this.advanceMany(state, [token]);
   }
 
   /**
@@ -87,14 +58,7 @@ export class RNNLanguageModel implements LanguageModel<RNNLMState> {
   advanceMany(state: RNNLMState, tokens: ArrayLike<number>): RNNLMState {
     const n = tokens.length;
     if (n === 0) return state;
-    const ids = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = tokens[i];
-      if (!(Number.isInteger(t) && t >= 0 && t < this.vocabSize)) {
-        throw new RangeError(`RNNLanguageModel.advance: token ${t} is outside the vocabulary 0…${this.vocabSize - 1}`);
-      }
-      ids[i] = t;
-    }
+    const ids = this.checkedTokens(tokens);
     const model = this.#model;
     const { output, state: next } = inferenceMode(model, () => model.forwardHidden(new Tensor(ids, [1, n]), state.recurrent));
     // Keep only the last position's row (a copy), so a state does not hold the prompt's whole (n, H) output.
@@ -103,30 +67,15 @@ export class RNNLanguageModel implements LanguageModel<RNNLMState> {
     return new RNNLMState(next, last, state.length + n);
   }
 
-  /** ln p(next token | context) for every token (a fresh copy). */
-  nextLogProbs(state: RNNLMState): Float64Array {
-    return this.#logProbs(state).slice();
+  protected isEmpty(state: RNNLMState): boolean {
+    return state.output === null;
   }
 
-  tokenLogProb(state: RNNLMState, token: number): number {
-    return this.#logProbs(state)[token];
-  }
-
-  #logProbs(state: RNNLMState): Float64Array {
-    const memo = this.#logProbsMemo.get(state);
-    if (memo) return memo;
-    const output = state.output;
-    if (!output) {
-      throw new Error(
-        'RNNLanguageModel: the context is empty, and an RNN-LM predicts the next token from at least one token. ' +
-        'Advance the state with a prompt first, or create the model with asLanguageModel({ startToken }) (e.g. the id of "\\n" or <s>).',
-      );
-    }
+  /** The decoder on the last token's top-layer output: W h_t + b, (H) → (V). */
+  protected logits(state: RNNLMState): ArrayLike<number> {
+    const output = state.output as Tensor;
     const { weight, bias } = this.#model.decoder;
-    const logits = noGrad(() => linear(output, weight, bias)).data; // (V) = W h_t + b
-    const logProbs = logSoftmax64(logits);
-    this.#logProbsMemo.set(state, logProbs);
-    return logProbs;
+    return noGrad(() => linear(output, weight, bias)).data;
   }
 }
 
@@ -141,17 +90,4 @@ function inferenceMode<T>(model: RNNLM, fn: () => T): T {
   } finally {
     for (const m of modes) m.training = true;
   }
-}
-
-/** log-softmax in float64 (the model may run in float32; callers sum these). */
-function logSoftmax64(logits: ArrayLike<number>): Float64Array {
-  const n = logits.length;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += Math.exp(logits[i] - max);
-  const logZ = max + Math.log(sum);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = logits[i] - logZ;
-  return out;
 }
