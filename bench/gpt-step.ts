@@ -31,7 +31,7 @@ function presetModel(): { model: lm.GPT; tokenizer: lm.CharTokenizer; ids: Int32
   return { model, tokenizer, ids: encodeStream(text, tokenizer), generator };
 }
 
-/** Median ms per update of the preset over `steps` updates (the first 2 dropped as warm-up). */
+/** Median ms per update of the preset over `steps` updates (the first third, at most 10, dropped as warm-up: JIT and allocator). */
 export async function lmkitStepMs(steps: number): Promise<{ ms: number; loss: number }> {
   const { model, ids, generator } = presetModel();
   const config = resolveTrainConfig({ ...getPreset('shakespeare-char').training, maxIters: steps, evalInterval: 1_000_000, logInterval: 1 });
@@ -39,7 +39,7 @@ export async function lmkitStepMs(steps: number): Promise<{ ms: number; loss: nu
   const times: number[] = [];
   let loss = 0;
   await trainLoop({ task, config, optimizer: createOptimizer(model, config), generator, onStep: (m) => { times.push(m.msPerIter); loss = m.loss; } });
-  return { ms: median(times.slice(2)), loss };
+  return { ms: median(times.slice(Math.min(10, Math.floor(steps / 3)))), loss };
 }
 
 /** Tokens/s sampling `count` tokens from a newline, with the KV cache or recomputing the cropped context (nanoGPT's generate). */
@@ -90,7 +90,7 @@ function pytorchReference(iters: number, sample: number): { ms: number | null; t
 /** The backends to time, fastest first, with the updates each gets (the js backend is ~1 s per update). */
 function backendsToTime(quick: boolean): { name: string; steps: number }[] {
   const have = new Set(registerNodeBackends());
-  const plan = [{ name: 'native', steps: quick ? 6 : 30 }, { name: 'wasm', steps: quick ? 4 : 12 }, { name: 'js', steps: quick ? 3 : 6 }];
+  const plan = [{ name: 'native', steps: quick ? 6 : 60 }, { name: 'wasm', steps: quick ? 4 : 12 }, { name: 'js', steps: quick ? 3 : 6 }];
   return plan.filter((b) => have.has(b.name));
 }
 

@@ -9,4 +9,4 @@ import { lmkitStepMs } from './gpt-step.js';
 
 const updates = Number(process.argv[2] ?? 30);
 const { ms } = await lmkitStepMs(updates);
-process.stdout.write(`${describeBackend()}: ${ms.toFixed(1)} ms / update (median of ${updates - 2})\n`);
+process.stdout.write(`${describeBackend()}: ${ms.toFixed(1)} ms / update (median after warm-up, ${updates} updates)\n`);

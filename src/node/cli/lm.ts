@@ -16,6 +16,7 @@ import { TRAIN_CONFIG_DEFAULTS, type TrainConfig } from '../../train/config.js';
 import { streamLoss } from '../../train/evaluate.js';
 import { getPreset, PRESETS } from '../../train/presets.js';
 import { encodeStream } from '../../train/tokens.js';
+import { describeBackend } from '../backend/select.js';
 import { readTextFile } from '../files.js';
 import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
@@ -100,7 +101,7 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   console.log(formatTable(['', ''], [
     ['updates', `${summary.steps} (${summary.stoppedBy === 'maxIters' ? 'all' : summary.stoppedBy === 'maxTime' ? 'time budget reached' : 'interrupted'})`],
     ['wall time', `${summary.seconds.toFixed(1)} s`],
-    ['ms / update (median)', summary.msPerIter.toFixed(1)],
+    ['ms / update (median)', `${summary.msPerIter.toFixed(1)} (backend ${describeBackend()})`],
     ['tokens / s', summary.tokensPerSecond.toFixed(0)],
     ['final train / val loss', `${summary.trainLoss?.toFixed(4) ?? '—'} / ${summary.valLoss?.toFixed(4) ?? '—'}`],
     ['best val loss', summary.bestValLoss?.toFixed(4) ?? '—'],

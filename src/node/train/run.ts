@@ -28,6 +28,7 @@ import { metricsLine, metricsUpTo, parseMetricsJsonl, type MetricsRecord } from 
 import { lossHistorySvg } from '../../train/plot.js';
 import { gptTask, rnnTask, type TrainTask } from '../../train/tasks.js';
 import { encodeStream, splitTrainVal } from '../../train/tokens.js';
+import { describeBackend } from '../backend/select.js';
 import { readTextFile, writeFileAtomic } from '../files.js';
 import { createProgress } from '../progress.js';
 import { loadCheckpoint, loadTrainingSnapshot, resolveCheckpointDir, saveCheckpoint } from './checkpoint-dir.js';
@@ -165,7 +166,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
   if (!resume) prepareOutDir(options.outDir, options.force ?? false);
   const parameters = model.parameters().reduce((n, p) => n + p.size, 0);
   log(`model: ${modelConfig.type}, ${(parameters / 1e6).toFixed(2)} M parameters; data: ${ids.length} tokens (${splits.train.length} train / ${splits.val.length} val), vocabulary ${tokenizer.vocabSize}`);
-  log(`training: ${training.maxIters} updates of ${training.batchSize}×${training.blockSize} tokens${training.maxTime > 0 ? `, time budget ${training.maxTime} s` : ''}; run directory ${options.outDir}`);
+  log(`training: ${training.maxIters} updates of ${training.batchSize}×${training.blockSize} tokens${training.maxTime > 0 ? `, time budget ${training.maxTime} s` : ''}; backend ${describeBackend()}; run directory ${options.outDir}`);
 
   const metricsPath = join(options.outDir, 'metrics.jsonl');
   const plotPath = join(options.outDir, 'loss.svg');
