@@ -83,9 +83,12 @@ void lmk_adamw_update(float *param, const float *grad, float *exp_avg, float *ex
                       double lr, double beta1, double beta2, double eps, double weight_decay,
                       double bias_correction1, double bias_correction2);
 
-enum { LMK_ADD = 0, LMK_SUB = 1, LMK_MUL = 2, LMK_DIV = 3 };
+enum { LMK_ADD = 0, LMK_SUB = 1, LMK_MUL = 2, LMK_DIV = 3, LMK_COPY = 4 };
 #define LMK_MAX_RANK 8
-/** out = a ∘ b over `shape` (rank ≤ LMK_MAX_RANK) with broadcast strides (0 = broadcast); out contiguous. */
+/**
+ * out = a ∘ b over `shape` (rank ≤ LMK_MAX_RANK) with broadcast strides (0 = broadcast); out contiguous.
+ * LMK_COPY gathers a strided view of a into out (b is not read): permute/contiguous/slice copies.
+ */
 void lmk_binary(int op, const float *a, const long *a_strides, const float *b, const long *b_strides,
                 float *out, const long *shape, int rank);
 /** Sum over the middle axis of an (outer, n, inner) view. */

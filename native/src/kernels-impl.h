@@ -813,6 +813,11 @@ static void binary_row(int op, const float *a, long sa, const float *b, long sb,
     case LMK_SUB: LMK_BINARY_LOOPS(x - y) break;
     case LMK_MUL: LMK_BINARY_LOOPS(x * y) break;
     case LMK_DIV: LMK_BINARY_LOOPS(x / y) break;
+    case LMK_COPY:
+      (void)b, (void)sb;
+      if (sa == 1) for (; i + VEC <= n; i += VEC) vstore(out + i, vload(a + i));
+      for (; i < n; i++) out[i] = a[i * sa];
+      break;
   }
 }
 #undef LMK_BINARY_LOOPS

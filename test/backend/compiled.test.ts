@@ -145,6 +145,16 @@ function checkAllKernels(backend: Backend, seed: number): void {
     agree(backend, `${op} transposed rank 3`, [new Float32Array(big.length)], (kernels, [out]) =>
       kernels.binary(op, big, [1, 12 * 128, 12], other, [64 * 128, 128, 1], out, [12, 64, 128]), 0, 0);
   }
+  // Strided copies (permute / contiguous / slice), bit-exact: the GPT's head split (B, T, 3, nh, hs) → (3, B, nh, T, hs),
+  // the head merge, a slice at an offset with a step, a stride-2 innermost walk, and rank 1.
+  const qkv = f32(generator, 12 * 64 * 384);
+  agree(backend, 'copy head split', [new Float32Array(qkv.length)], (kernels, [out]) =>
+    kernels.stridedCopy(qkv, 0, [128, 64 * 384, 32, 384, 1], [3, 12, 4, 64, 32], out), 0, 0);
+  agree(backend, 'copy head merge', [new Float32Array(big.length)], (kernels, [out]) =>
+    kernels.stridedCopy(big, 0, [4 * 64 * 32, 32, 64 * 32, 1], [12, 64, 4, 32], out), 0, 0);
+  agree(backend, 'copy slice at offset', [new Float32Array(300 * 61)], (kernels, [out]) =>
+    kernels.stridedCopy(big, 129, [256, 2], [300, 61], out), 0, 0);
+  agree(backend, 'copy rank 1', [new Float32Array(4099)], (kernels, [out]) => kernels.stridedCopy(big, 7, [1], [4099], out), 0, 0);
   // Sum reductions: over rows into a bias gradient, over contiguous rows, odd sizes.
   agree(backend, 'sum over rows', [new Float32Array(128)], (kernels, [out]) => kernels.reduce('sum', big, 1, 768, 128, out), 1e-5, 1e-5);
   agree(backend, 'sum of rows', [new Float32Array(768)], (kernels, [out]) => kernels.reduce('sum', big, 768, 128, 1, out), 1e-5, 1e-5);

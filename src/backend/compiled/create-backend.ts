@@ -13,9 +13,9 @@
  *
  * Compiled: matmul, GELU, LayerNorm, softmax / log-softmax, cross-entropy,
  * attention, embedding, AdamW (forward and backward where they have one), and,
- * from `elementwiseMinSize` elements, binary add/sub/mul/div, sum reductions
- * and addScaled. Everything else (unary ops, comparisons, strided copies,
- * conv1d, …) is the js kernel.
+ * from `elementwiseMinSize` elements, binary add/sub/mul/div, strided copies
+ * (permute, contiguous, slicing), sum reductions and addScaled. Everything else
+ * (unary ops, comparisons, strided scatter-adds, conv1d, …) is the js kernel.
  */
 import type {
   AdamWArgs, AnyArray, AttentionArgs, Backend, BinaryOpName, FloatArray, GeluApproximation, MatmulArgs, ReduceOpName,
@@ -36,6 +36,9 @@ export interface CompiledBackendOptions {
 }
 
 const BINARY_CODES: Partial<Record<BinaryOpName, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+/** lmk_binary's LMK_COPY: out = the strided view of a; b is not read. */
+const COPY_CODE = 4;
+const UNREAD = new Float32Array(1);
 const MAX_RANK = 8;
 
 const isF32 = (x: AnyArray | null): x is Float32Array => x instanceof Float32Array;
@@ -225,6 +228,20 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
         return;
       }
       raw.binary(code, a, aStrides, b, bStrides, out, shape);
+    },
+
+    stridedCopy(src: AnyArray, srcOffset: number, srcStrides: readonly number[], shape: readonly number[], dst: AnyArray): void {
+      if (dst.length < minSize || !isF32(src) || !isF32(dst) || shape.length > MAX_RANK || srcStrides.length !== shape.length ||
+        !isSize(srcOffset) || srcOffset >= src.length || !shapeMatches(dst.length, shape)) {
+        js.stridedCopy(src, srcOffset, srcStrides, shape, dst);
+        return;
+      }
+      const view = src.subarray(srcOffset);
+      if (!stridedFits(view, srcStrides, shape)) {
+        js.stridedCopy(src, srcOffset, srcStrides, shape, dst);
+        return;
+      }
+      raw.binary(COPY_CODE, view, srcStrides, UNREAD, shape.map(() => 0), dst, shape);
     },
 
     reduce(op: ReduceOpName, x: AnyArray, outer: number, n: number, inner: number, out: AnyArray): void {

@@ -67,7 +67,7 @@ export interface RawKernels {
     param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, biasCorrection1: number, biasCorrection2: number,
   ): void;
-  /** op: 0 add, 1 sub, 2 mul, 3 div; rank ≤ 8; out contiguous of `shape`. */
+  /** op: 0 add, 1 sub, 2 mul, 3 div, 4 copy (out = the strided view of a; b unread); rank ≤ 8; out contiguous of `shape`. */
   binary(
     op: number, a: Float32Array, aStrides: readonly number[], b: Float32Array, bStrides: readonly number[],
     out: Float32Array, shape: readonly number[],
