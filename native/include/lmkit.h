@@ -58,7 +58,12 @@ void lmk_cross_entropy_backward(const float *logits, const int32_t *targets, con
                                 long rows, long classes, int32_t ignore_index, double label_smoothing,
                                 const float *row_scale, float *g_logits);
 
-/** AttentionGeometry, with the mask layout resolved by the caller. */
+/** Row i of batch·head bh = b·heads + h starts at offset + b·batch + h·head + i·row (elements); the row is contiguous. */
+typedef struct {
+  long offset, batch, head, row;
+} lmk_operand_layout;
+
+/** AttentionGeometry, with the mask and operand layouts resolved (and validated) by the caller. */
 typedef struct {
   long batch_heads, query_length, key_length, head_dim, value_dim;
   float scale;
@@ -67,6 +72,9 @@ typedef struct {
   long mask_stride;
   /** Consecutive batch·head indices sharing one mask batch (≥ 1). */
   long heads_per_mask;
+  /** Heads per batch; gq, gk, gv and g_out share the layouts of q, k, v and out; the log-sum-exp is contiguous (BH·Tq). */
+  long heads;
+  lmk_operand_layout q_layout, k_layout, v_layout, out_layout;
 } lmk_attention_shape;
 
 void lmk_attention_forward(const lmk_attention_shape *shape, const float *q, const float *k, const float *v,

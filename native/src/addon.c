@@ -206,6 +206,15 @@ static lmk_attention_shape attention_shape(const call *c) {
   s.causal = (int)c->p[6];
   s.mask_stride = (long)c->p[7];
   s.heads_per_mask = (long)c->p[8];
+  s.heads = (long)c->p[9];
+  lmk_operand_layout *layouts[4] = { &s.q_layout, &s.k_layout, &s.v_layout, &s.out_layout };
+  for (int i = 0; i < 4; i++) {
+    const double *at = c->p + 10 + 4 * i;
+    layouts[i]->offset = (long)at[0];
+    layouts[i]->batch = (long)at[1];
+    layouts[i]->head = (long)at[2];
+    layouts[i]->row = (long)at[3];
+  }
   return s;
 }
 

@@ -665,14 +665,20 @@ static void scores_row(const float *q, const float *kt, long ldk, long dim, long
   }
 }
 
-/* dst[d·ld + j] = src[j·dim + d] for j < rows, zero for rows ≤ j < ld. */
-static void transpose_into(const float *src, long rows, long dim, float *dst, long ld) {
+/* dst[d·ld + j] = src[j·lds + d] for j < rows, zero for rows ≤ j < ld. */
+static void transpose_into(const float *src, long rows, long lds, long dim, float *dst, long ld) {
   for (long d = 0; d < dim; d++) {
     float *out = dst + d * ld;
     long j = 0;
-    for (; j < rows; j++) out[j] = src[j * dim + d];
+    for (; j < rows; j++) out[j] = src[j * lds + d];
     for (; j < ld; j++) out[j] = 0.0f;
   }
+}
+
+/* Element offset of row 0 of batch·head bh in an operand (lmk_operand_layout). */
+LMK_INLINE long operand_base(const lmk_operand_layout *l, long heads, long bh) {
+  const long b = bh / heads;
+  return l->offset + b * l->batch + (bh - b * heads) * l->head;
 }
 
 LMK_INLINE long visible_keys(const lmk_attention_shape *s, long i) {
@@ -693,19 +699,22 @@ static float attention_scores(const lmk_attention_shape *s, const float *qi, con
 static void attention_forward(const lmk_attention_shape *s, const float *q, const float *k, const float *v, const float *mask,
                               float *out, float *lse, long bh_begin, long bh_end, int thread) {
   const long tq = s->query_length, tk = s->key_length, dim = s->head_dim, dv = s->value_dim;
+  const long q_row = s->q_layout.row, k_row = s->k_layout.row, v_row = s->v_layout.row, o_row = s->out_layout.row;
   const long ldk = round_up(tk > 0 ? tk : 1, VEC);
   float *kt = (float *)lmk_buffer(thread, LMK_SLOT_WORK, (size_t)(dim * ldk + ldk) * sizeof(float));
   float *scores = kt + dim * ldk;
   for (long bh = bh_begin; bh < bh_end; bh++) {
-    const float *kb = k + bh * tk * dim, *vb = v + bh * tk * dv;
+    const float *qb = q + operand_base(&s->q_layout, s->heads, bh), *kb = k + operand_base(&s->k_layout, s->heads, bh);
+    const float *vb = v + operand_base(&s->v_layout, s->heads, bh);
+    float *ob = out + operand_base(&s->out_layout, s->heads, bh);
     const float *mask_base = mask ? mask + (bh / s->heads_per_mask) * s->mask_stride : 0;
-    transpose_into(kb, tk, dim, kt, ldk);
+    transpose_into(kb, tk, k_row, dim, kt, ldk);
     for (long i = 0; i < tq; i++) {
       const long row = bh * tq + i;
-      float *o = out + row * dv;
+      float *o = ob + i * o_row;
       const long visible = visible_keys(s, i);
       const float max = visible > 0
-        ? attention_scores(s, q + row * dim, kt, ldk, mask_base ? mask_base + i * tk : 0, visible, round_up(visible, VEC), scores)
+        ? attention_scores(s, qb + i * q_row, kt, ldk, mask_base ? mask_base + i * tk : 0, visible, round_up(visible, VEC), scores)
         : -__builtin_inff();
       if (max == -__builtin_inff()) {
         /* No visible key: output 0 and lse = −∞ (the js kernel's convention). */
@@ -715,7 +724,7 @@ static void attention_forward(const lmk_attention_shape *s, const float *q, cons
       }
       const double sum = exp_shifted(scores, scores, round_up(visible, VEC), max);
       for (long d = 0; d < dv; d++) o[d] = 0.0f;
-      for (long j = 0; j < visible; j++) axpy(o, scores[j], vb + j * dv, dv);
+      for (long j = 0; j < visible; j++) axpy(o, scores[j], vb + j * v_row, dv);
       const float inverse = (float)(1.0 / sum);
       for (long d = 0; d < dv; d++) o[d] *= inverse;
       lse[row] = (float)(max + lmk_log(sum));
@@ -727,21 +736,24 @@ static void attention_backward(const lmk_attention_shape *s, const float *q, con
                                const float *out, const float *lse, const float *g_out, float *gq, float *gk, float *gv,
                                long bh_begin, long bh_end, int thread) {
   const long tq = s->query_length, tk = s->key_length, dim = s->head_dim, dv = s->value_dim;
+  const long q_row = s->q_layout.row, k_row = s->k_layout.row, v_row = s->v_layout.row, o_row = s->out_layout.row;
   const long ldk = round_up(tk > 0 ? tk : 1, VEC);
   const size_t floats = (size_t)(dim * ldk + dv * ldk + 2 * ldk + tk * dim + tk * dv + dim);
   float *kt = (float *)lmk_buffer(thread, LMK_SLOT_WORK, floats * sizeof(float));
   float *vt = kt + dim * ldk, *p = vt + dv * ldk, *dp = p + ldk, *dk = dp + ldk, *dvs = dk + tk * dim, *dq = dvs + tk * dv;
   for (long bh = bh_begin; bh < bh_end; bh++) {
-    const float *kb = k + bh * tk * dim, *vb = v + bh * tk * dv;
+    const long q_base = operand_base(&s->q_layout, s->heads, bh), k_base = operand_base(&s->k_layout, s->heads, bh);
+    const long v_base = operand_base(&s->v_layout, s->heads, bh), o_base = operand_base(&s->out_layout, s->heads, bh);
+    const float *kb = k + k_base, *vb = v + v_base;
     const float *mask_base = mask ? mask + (bh / s->heads_per_mask) * s->mask_stride : 0;
-    transpose_into(kb, tk, dim, kt, ldk);
-    transpose_into(vb, tk, dv, vt, ldk);
+    transpose_into(kb, tk, k_row, dim, kt, ldk);
+    transpose_into(vb, tk, v_row, dv, vt, ldk);
     for (long e = 0; e < tk * dim; e++) dk[e] = 0.0f;
     for (long e = 0; e < tk * dv; e++) dvs[e] = 0.0f;
     for (long i = 0; i < tq; i++) {
       const long row = bh * tq + i;
-      const float *qi = q + row * dim, *go = g_out + row * dv;
-      float *gqi = gq + row * dim;
+      const float *qi = q + q_base + i * q_row, *go = g_out + o_base + i * o_row;
+      float *gqi = gq + q_base + i * q_row;
       const float row_lse = lse[row];
       const long visible = visible_keys(s, i);
       if (row_lse == -__builtin_inff() || visible == 0) {
@@ -753,23 +765,25 @@ static void attention_backward(const lmk_attention_shape *s, const float *q, con
       /* p_j = exp(s_j − lse); masked and padded keys give 0. */
       exp_shifted(p, p, nv, row_lse);
       /* Σ_d dO_d·O_d = Σ_j p_j·dP_j, the softmax-backward row term. */
-      const float row_dot = (float)dot_contiguous(go, out + row * dv, dv);
+      const float row_dot = (float)dot_contiguous(go, out + o_base + i * o_row, dv);
       /* dP_j = dO·V_j for all keys at once, through Vᵀ. */
       scores_row(go, vt, ldk, dv, nv, 1.0f, dp);
       for (long d = 0; d < dim; d++) dq[d] = 0.0f;
       for (long j = 0; j < visible; j++) {
         const float ds = p[j] * (dp[j] - row_dot);
         if (ds != 0.0f) {
-          axpy(dq, ds, kb + j * dim, dim);
+          axpy(dq, ds, kb + j * k_row, dim);
           axpy(dk + j * dim, ds, qi, dim);
         }
         if (p[j] != 0.0f) axpy(dvs + j * dv, p[j], go, dv);
       }
       for (long d = 0; d < dim; d++) gqi[d] = dq[d] * s->scale;
     }
-    float *gkb = gk + bh * tk * dim, *gvb = gv + bh * tk * dv;
-    for (long e = 0; e < tk * dim; e++) gkb[e] = dk[e] * s->scale;
-    for (long e = 0; e < tk * dv; e++) gvb[e] = dvs[e];
+    for (long j = 0; j < tk; j++) {
+      float *gkj = gk + k_base + j * k_row, *gvj = gv + v_base + j * v_row;
+      for (long d = 0; d < dim; d++) gkj[d] = dk[j * dim + d] * s->scale;
+      for (long d = 0; d < dv; d++) gvj[d] = dvs[j * dv + d];
+    }
   }
 }
 

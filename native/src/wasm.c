@@ -110,8 +110,9 @@ EXPORT(crossEntropyBackward) void wasm_cross_entropy_backward(const float *logit
   lmk_cross_entropy_backward(logits, targets, lse, rows, classes, ignore_index, label_smoothing, row_scale, g);
 }
 
+/* layout: heads, then offset, batch, head and row strides of q, k, v and out (17 int32 values). */
 static lmk_attention_shape attention_shape(long batch_heads, long query_length, long key_length, long head_dim, long value_dim,
-                                           double scale, int causal, long mask_stride, long heads_per_mask) {
+                                           double scale, int causal, long mask_stride, long heads_per_mask, const int32_t *layout) {
   lmk_attention_shape s;
   s.batch_heads = batch_heads;
   s.query_length = query_length;
@@ -122,25 +123,34 @@ static lmk_attention_shape attention_shape(long batch_heads, long query_length, 
   s.causal = causal;
   s.mask_stride = mask_stride;
   s.heads_per_mask = heads_per_mask;
+  s.heads = layout[0];
+  lmk_operand_layout *layouts[4] = { &s.q_layout, &s.k_layout, &s.v_layout, &s.out_layout };
+  for (int i = 0; i < 4; i++) {
+    const int32_t *at = layout + 1 + 4 * i;
+    layouts[i]->offset = at[0];
+    layouts[i]->batch = at[1];
+    layouts[i]->head = at[2];
+    layouts[i]->row = at[3];
+  }
   return s;
 }
 
 EXPORT(attentionForward) void wasm_attention_forward(long batch_heads, long query_length, long key_length, long head_dim, long value_dim,
                                                      double scale, int causal, long mask_stride, long heads_per_mask,
-                                                     const float *q, const float *k, const float *v, const float *mask,
-                                                     float *out, float *lse) {
+                                                     const int32_t *layout, const float *q, const float *k, const float *v,
+                                                     const float *mask, float *out, float *lse) {
   const lmk_attention_shape s = attention_shape(batch_heads, query_length, key_length, head_dim, value_dim, scale, causal,
-                                                mask_stride, heads_per_mask);
+                                                mask_stride, heads_per_mask, layout);
   lmk_attention_forward(&s, q, k, v, mask, out, lse);
 }
 
 EXPORT(attentionBackward) void wasm_attention_backward(long batch_heads, long query_length, long key_length, long head_dim, long value_dim,
                                                        double scale, int causal, long mask_stride, long heads_per_mask,
-                                                       const float *q, const float *k, const float *v, const float *mask,
-                                                       const float *out, const float *lse, const float *g_out,
+                                                       const int32_t *layout, const float *q, const float *k, const float *v,
+                                                       const float *mask, const float *out, const float *lse, const float *g_out,
                                                        float *gq, float *gk, float *gv) {
   const lmk_attention_shape s = attention_shape(batch_heads, query_length, key_length, head_dim, value_dim, scale, causal,
-                                                mask_stride, heads_per_mask);
+                                                mask_stride, heads_per_mask, layout);
   lmk_attention_backward(&s, q, k, v, mask, out, lse, g_out, gq, gk, gv);
 }
 

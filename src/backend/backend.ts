@@ -46,10 +46,38 @@ export interface AttentionGeometry {
   causal: boolean;
   /** Elements between consecutive masks; 0 broadcasts one mask over every batch·head. */
   maskBatchStride?: number;
+  /**
+   * Where the rows of q, k, v and out live (and of gq, gk, gv and gOut, which
+   * share their layouts). Default: each contiguous (BH, T, width). The GPT passes
+   * its fused projection (B, T, 3·C) directly — q, k and v are column blocks of
+   * one array, heads side by side — and gets out as (B, T, C), so no head split
+   * or merge is ever copied. The log-sum-exp is always contiguous (BH·Tq).
+   */
+  layout?: AttentionLayout;
+}
+
+/**
+ * Row i of batch·head bh = b·heads + h of an operand starts at element
+ * offset + b·batchStride + h·headStride + i·rowStride; its elements are contiguous.
+ */
+export interface OperandLayout {
+  offset: number;
+  batchStride: number;
+  headStride: number;
+  rowStride: number;
+}
+
+export interface AttentionLayout {
+  /** Heads per batch (dividing batchHeads). */
+  heads: number;
+  q: OperandLayout;
+  k: OperandLayout;
+  v: OperandLayout;
+  out: OperandLayout;
 }
 
 export interface AttentionArgs extends AttentionGeometry {
-  /** (BH, Tq, D), (BH, Tk, D), (BH, Tk, Dv) contiguous. */
+  /** (BH, Tq, D), (BH, Tk, D), (BH, Tk, Dv), contiguous unless `layout` says otherwise. */
   q: FloatArray;
   k: FloatArray;
   v: FloatArray;

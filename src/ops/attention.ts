@@ -4,6 +4,7 @@
  * recomputes the probabilities from the saved log-sum-exp instead of storing
  * the (Tq, Tk) matrix per head.
  */
+import { packedLayout } from '../backend/attention-layout.js';
 import { kernels, type AttentionArgs, type AttentionGeometry, type FloatArray } from '../backend/index.js';
 import { formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
@@ -11,7 +12,7 @@ import { add, mul, sub } from './binary.js';
 import { applyOp, defineOp } from './op.js';
 import { matmulT } from './matmul.js';
 import { sum } from './reduce.js';
-import { reshape } from './shape.js';
+import { permute, reshape, unbind } from './shape.js';
 import { softmax } from './activations.js';
 import { requireFloat } from './util.js';
 
@@ -42,24 +43,36 @@ const attentionOp = defineOp<AttentionAttrs, AttentionSaved>({
     );
     return [gq, gk, gv, null];
   },
-  // With S = scale·Q Kᵀ + M and P = softmax(S):  tS = scale·(tQ Kᵀ + Q tKᵀ),  tP = P ⊙ (tS − Σ P ⊙ tS),  tOut = tP V + P tV.
   jvp: ({ inputs: [q, k, v, mask], attrs }, [tq, tk, tv]) => {
-    const shape3 = (t: Tensor, len: number, dim: number): Tensor => reshape(t, [attrs.batchHeads, len, dim]);
-    const q3 = shape3(q, attrs.queryLength, attrs.headDim), k3 = shape3(k, attrs.keyLength, attrs.headDim), v3 = shape3(v, attrs.keyLength, attrs.valueDim);
-    const probs = attentionProbabilities(q3, k3, mask ?? null, attrs);
-    let out: Tensor | null = null;
-    if (tq || tk) {
-      let tS: Tensor | null = null;
-      if (tq) tS = matmulT(shape3(tq, attrs.queryLength, attrs.headDim), k3, false, true);
-      if (tk) { const part = matmulT(q3, shape3(tk, attrs.keyLength, attrs.headDim), false, true); tS = tS ? add(tS, part) : part; }
-      const scaled = mul(tS as Tensor, attrs.scale);
-      const tP = mul(probs, sub(scaled, sum(mul(probs, scaled), -1, true)));
-      out = matmulT(tP, v3);
-    }
-    if (tv) { const part = matmulT(probs, shape3(tv, attrs.keyLength, attrs.valueDim)); out = out ? add(out, part) : part; }
+    const out = attentionTangent(q, k, v, mask ?? null, tq, tk, tv, attrs);
     return [out && reshape(out, attrs.outShape)];
   },
 });
+
+/**
+ * Forward-mode rule of attention, (BH, Tq, Dv) or null when no tangent is given:
+ * with S = scale·Q Kᵀ + M and P = softmax(S),  tS = scale·(tQ Kᵀ + Q tKᵀ),
+ * tP = P ⊙ (tS − Σ P ⊙ tS),  tOut = tP V + P tV.
+ */
+function attentionTangent(
+  q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, tq: Tensor | null, tk: Tensor | null, tv: Tensor | null,
+  attrs: AttentionAttrs,
+): Tensor | null {
+  const shape3 = (t: Tensor, len: number, dim: number): Tensor => reshape(t, [attrs.batchHeads, len, dim]);
+  const q3 = shape3(q, attrs.queryLength, attrs.headDim), k3 = shape3(k, attrs.keyLength, attrs.headDim), v3 = shape3(v, attrs.keyLength, attrs.valueDim);
+  const probs = attentionProbabilities(q3, k3, mask, attrs);
+  let out: Tensor | null = null;
+  if (tq || tk) {
+    let tS: Tensor | null = null;
+    if (tq) tS = matmulT(shape3(tq, attrs.queryLength, attrs.headDim), k3, false, true);
+    if (tk) { const part = matmulT(q3, shape3(tk, attrs.keyLength, attrs.headDim), false, true); tS = tS ? add(tS, part) : part; }
+    const scaled = mul(tS as Tensor, attrs.scale);
+    const tP = mul(probs, sub(scaled, sum(mul(probs, scaled), -1, true)));
+    out = matmulT(tP, v3);
+  }
+  if (tv) { const part = matmulT(probs, shape3(tv, attrs.keyLength, attrs.valueDim)); out = out ? add(out, part) : part; }
+  return out;
+}
 
 /** The explicit probability matrix P (BH, Tq, Tk) — used by the JVP rule and by callers that want attention weights. */
 export function attentionProbabilities(q3: Tensor, k3: Tensor, mask: Tensor | null, attrs: Pick<AttentionAttrs, 'batchHeads' | 'queryLength' | 'keyLength' | 'scale' | 'causal' | 'maskBatchStride'>): Tensor {
@@ -132,4 +145,79 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   };
   const inputs = mask ? [q, k, v, mask] : [q, k, v];
   return applyOp(attentionOp, inputs, attrs)[0];
+}
+
+interface PackedAttentionAttrs extends AttentionAttrs {
+  batch: number;
+  length: number;
+  heads: number;
+}
+
+/** (B, T, 3C) → q, k, v as (B·nh, T, hs) tensors (copies; the forward-mode rule only). */
+function unpackHeads(qkv: Tensor, attrs: PackedAttentionAttrs): Tensor[] {
+  const { batch: B, length: T, heads: H, headDim: D } = attrs;
+  return unbind(reshape(permute(reshape(qkv, [B, T, 3, H, D]), [2, 0, 3, 1, 4]), [3, B * H, T, D]), 0);
+}
+
+const packedAttentionOp = defineOp<PackedAttentionAttrs, AttentionSaved>({
+  name: 'packedSelfAttention',
+  forward: ([qkv], attrs) => {
+    const out = emptyTensor(attrs.outShape, qkv.dtype);
+    const logSumExp = emptyTensor([attrs.batchHeads * attrs.queryLength], qkv.dtype);
+    const data = qkv.data as FloatArray;
+    kernels.attentionForward({ ...attrs, q: data, k: data, v: data }, out.data as FloatArray, logSumExp.data as FloatArray);
+    return { outputs: [out], saved: { logSumExp } };
+  },
+  vjp: ({ inputs: [qkv], outputs: [out], attrs, saved }, [g]) => {
+    if (!g) return [null];
+    // gq, gk and gv are the three column blocks of one (B, T, 3C) gradient, written in place by the kernel.
+    const gqkv = emptyTensor(qkv.shape, qkv.dtype);
+    const data = qkv.data as FloatArray, gData = gqkv.data as FloatArray;
+    kernels.attentionBackward(
+      { ...attrs, q: data, k: data, v: data }, out.data as FloatArray, saved.logSumExp.data as FloatArray, g.data as FloatArray,
+      gData, gData, gData,
+    );
+    return [gqkv];
+  },
+  jvp: ({ inputs: [qkv], attrs }, [tqkv]) => {
+    if (!tqkv) return [null];
+    const [q, k, v] = unpackHeads(qkv, attrs);
+    const [tq, tk, tv] = unpackHeads(tqkv, attrs);
+    const { batch: B, length: T, heads: H, headDim: D } = attrs;
+    const tangent = attentionTangent(q, k, v, null, tq, tk, tv, attrs) as Tensor; // (B·nh, T, hs)
+    return [reshape(permute(reshape(tangent, [B, H, T, D]), [0, 2, 1, 3]), attrs.outShape)];
+  },
+});
+
+/**
+ * Multi-head self-attention read straight from a fused Q/K/V projection, as
+ * nanoGPT's CausalSelfAttention computes it: qkv (B, T, 3·C) holds q, k and v side
+ * by side (each C = numHeads·headDim wide, head h in columns h·hs…(h+1)·hs), and
+ * the result is (B, T, C) with the heads side by side again — equal to splitting
+ * qkv, moving heads to a batch dim, scaledDotProductAttention, and merging the
+ * heads back, but with none of those copies: the kernels read and write the
+ * packed layout in place (forward and backward), which removes five (B, T, ·)
+ * copies per layer and training step. Default scale 1/√hs.
+ */
+export function packedSelfAttention(qkv: Tensor, numHeads: number, options: Omit<AttentionOptions, 'attnMask'> = {}): Tensor {
+  requireFloat('packedSelfAttention', qkv, 'qkv');
+  if (qkv.ndim !== 3 || qkv.shape[2] % 3 !== 0) {
+    throw new ShapeError(`packedSelfAttention: qkv has shape ${formatShape(qkv.shape)}, expected (B, T, 3·C)`);
+  }
+  const [B, T, threeC] = qkv.shape;
+  const C = threeC / 3;
+  if (!Number.isInteger(numHeads) || numHeads < 1 || C % numHeads !== 0) {
+    throw new ShapeError(`packedSelfAttention: C = ${C} (qkv ${formatShape(qkv.shape)}) is not divisible by numHeads = ${numHeads}`);
+  }
+  const D = C / numHeads;
+  const attrs: PackedAttentionAttrs = {
+    batchHeads: B * numHeads, queryLength: T, keyLength: T, headDim: D, valueDim: D,
+    scale: options.scale ?? 1 / Math.sqrt(D),
+    causal: options.isCausal ?? false,
+    maskBatchStride: 0,
+    outShape: [B, T, C],
+    layout: packedLayout(T, numHeads, D),
+    batch: B, length: T, heads: numHeads,
+  };
+  return applyOp(packedAttentionOp, [qkv], attrs)[0];
 }

@@ -8,7 +8,8 @@
 // has gives the same answers within rounding, and float64 calls are untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttentionArgs, Backend, FloatArray } from '../../src/backend/backend.js';
+import { packedLayout } from '../../src/backend/attention-layout.js';
+import type { AttentionArgs, AttentionLayout, Backend, FloatArray, OperandLayout } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNativeBackend } from '../../src/node/backend/native.js';
 import { getNumThreads, setNumThreads } from '../../src/node/backend/select.js';
@@ -120,6 +121,41 @@ function checkAllKernels(backend: Backend, seed: number): void {
     const gOut = f32(generator, out.length);
     agree(backend, `${label} backward`, [new Float32Array(bh * tq * d), new Float32Array(bh * tk * d), new Float32Array(bh * tk * dv)], (kernels, [gq, gk, gv]) =>
       kernels.attentionBackward(args, out, lse, gOut, gq, gk, gv), 1e-4, 1e-5);
+  }
+
+  // Operand layouts: padded rows with an offset (outputs pre-filled, so the gaps must keep their values on every
+  // backend, including wasm's copy in/out), and the GPT's packed (B, T, 3C) projection read and written in place.
+  {
+    const heads = 2, batch = 2, t = 5, d = 3, dv = 4;
+    const operand = (width: number, pad: number, offset: number): OperandLayout =>
+      ({ offset, batchStride: heads * t * (width + pad), headStride: t * (width + pad), rowStride: width + pad });
+    const layout: AttentionLayout = { heads, q: operand(d, 2, 3), k: operand(d, 1, 0), v: operand(dv, 3, 2), out: operand(dv, 1, 1) };
+    const size = (o: OperandLayout, width: number): number => o.offset + batch * o.batchStride + width;
+    const padded: AttentionArgs = {
+      batchHeads: batch * heads, queryLength: t, keyLength: t, headDim: d, valueDim: dv, scale: 0.4, causal: true, layout,
+      q: f32(generator, size(layout.q, d)), k: f32(generator, size(layout.k, d)), v: f32(generator, size(layout.v, dv)),
+    };
+    const filled = (n: number): Float32Array => new Float32Array(n).fill(7);
+    agree(backend, 'attention padded layout', [filled(size(layout.out, dv)), new Float32Array(batch * heads * t)], (kernels, [out, lse]) =>
+      kernels.attentionForward(padded, out, lse));
+    const out = filled(size(layout.out, dv)), lse = new Float32Array(batch * heads * t);
+    jsBackend.attentionForward(padded, out, lse);
+    const gOut = f32(generator, out.length);
+    agree(backend, 'attention padded layout backward', [filled(size(layout.q, d)), filled(size(layout.k, d)), filled(size(layout.v, dv))],
+      (kernels, [gq, gk, gv]) => kernels.attentionBackward(padded, out, lse, gOut, gq, gk, gv), 1e-4, 1e-5);
+
+    const B = 3, T = 64, H = 4, D = 32, C = H * D;
+    const qkv = f32(generator, B * T * 3 * C);
+    const packed: AttentionArgs = {
+      batchHeads: B * H, queryLength: T, keyLength: T, headDim: D, valueDim: D, scale: 1 / Math.sqrt(D), causal: true,
+      layout: packedLayout(T, H, D), q: qkv, k: qkv, v: qkv,
+    };
+    agree(backend, 'attention packed', [new Float32Array(B * T * C), new Float32Array(B * H * T)], (kernels, [o, l]) => kernels.attentionForward(packed, o, l));
+    const packedOut = new Float32Array(B * T * C), packedLse = new Float32Array(B * H * T);
+    jsBackend.attentionForward(packed, packedOut, packedLse);
+    const packedGOut = f32(generator, packedOut.length);
+    agree(backend, 'attention packed backward', [filled(qkv.length)], (kernels, [g]) =>
+      kernels.attentionBackward(packed, packedOut, packedLse, packedGOut, g, g, g), 1e-4, 1e-5);
   }
 
   // Embedding gather / scatter-add with repeated ids.

@@ -6,7 +6,8 @@
  * either throws its usual error (so error messages are the same on every
  * backend) or, for cases the C code does not cover, computes the result.
  */
-import type { AttentionArgs, FloatArray, MatmulArgs } from '../backend.js';
+import { attentionLayout, operandSpan } from '../attention-layout.js';
+import type { AttentionArgs, FloatArray, MatmulArgs, OperandLayout } from '../backend.js';
 import type { ResolvedAttention } from './raw-kernels.js';
 
 /** Sizes must fit a C `long` on wasm32 (32 bits). */
@@ -66,6 +67,12 @@ export function isInt32(value: number): boolean {
   return Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31;
 }
 
+/** The array holds every element an attention operand of this layout reaches (the span stays below 2³¹ for wasm32). */
+export function fitsLayout(array: { length: number }, layout: OperandLayout, batchHeads: number, heads: number, rows: number, width: number): boolean {
+  const span = operandSpan(layout, batchHeads, heads, rows, width);
+  return span <= array.length && span <= MAX_SIZE;
+}
+
 /**
  * The attention problem with its mask layout resolved (as the js kernel's
  * checkAttention does), or null when anything is off.
@@ -74,10 +81,16 @@ export function resolveAttention(args: AttentionArgs): ResolvedAttention | null 
   const { batchHeads, queryLength, keyLength, headDim, valueDim, scale, causal } = args;
   if (!isSize(batchHeads) || !isSize(queryLength) || !isSize(keyLength) || !isSize(headDim) || !isSize(valueDim)) return null;
   if (!Number.isFinite(scale)) return null;
-  if (args.q.length < batchHeads * queryLength * headDim || args.k.length < batchHeads * keyLength * headDim ||
-    args.v.length < batchHeads * keyLength * valueDim) return null;
+  const layout = attentionLayout(args);
+  if (!isSize(layout.heads) || layout.heads === 0 || batchHeads % layout.heads !== 0) return null;
+  for (const operand of [layout.q, layout.k, layout.v, layout.out]) {
+    if (!isSize(operand.offset) || !isSize(operand.batchStride) || !isSize(operand.headStride) || !isSize(operand.rowStride)) return null;
+  }
+  if (!fitsLayout(args.q, layout.q, batchHeads, layout.heads, queryLength, headDim) ||
+    !fitsLayout(args.k, layout.k, batchHeads, layout.heads, keyLength, headDim) ||
+    !fitsLayout(args.v, layout.v, batchHeads, layout.heads, keyLength, valueDim)) return null;
   const mask = args.mask;
-  if (!mask) return { batchHeads, queryLength, keyLength, headDim, valueDim, scale, causal, maskStride: 0, headsPerMask: 1 };
+  if (!mask) return { batchHeads, queryLength, keyLength, headDim, valueDim, scale, causal, maskStride: 0, headsPerMask: 1, layout };
   const matrix = queryLength * keyLength;
   const stride = args.maskBatchStride ?? matrix;
   if (!isSize(stride) || mask.length < matrix) return null;
@@ -88,7 +101,7 @@ export function resolveAttention(args: AttentionArgs): ResolvedAttention | null 
   }
   return {
     batchHeads, queryLength, keyLength, headDim, valueDim, scale, causal,
-    maskStride: stride, headsPerMask: Math.max(batchHeads / maskBatch, 1),
+    maskStride: stride, headsPerMask: Math.max(batchHeads / maskBatch, 1), layout,
   };
 }
 

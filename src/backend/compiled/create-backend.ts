@@ -18,11 +18,12 @@
  * (unary ops, comparisons, strided scatter-adds, conv1d, …) is the js kernel.
  */
 import type {
-  AdamWArgs, AnyArray, AttentionArgs, Backend, BinaryOpName, FloatArray, GeluApproximation, MatmulArgs, ReduceOpName,
+  AdamWArgs, AnyArray, AttentionArgs, Backend, BinaryOpName, FloatArray, GeluApproximation, MatmulArgs, OperandLayout,
+  ReduceOpName,
 } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import {
-  idsInRange, isInt32, isSize, lengthsAtLeast, matmulIsValid, resolveAttention, rowsAreValid, stridedFits, targetsInRange,
+  fitsLayout, idsInRange, isInt32, isSize, lengthsAtLeast, matmulIsValid, resolveAttention, rowsAreValid, stridedFits, targetsInRange,
 } from './checks.js';
 import type { RawKernels } from './raw-kernels.js';
 
@@ -161,7 +162,8 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
       const mask = args.mask ?? null;
       const shape = isF32(q) && isF32(k) && isF32(v) && isF32OrNull(mask) && isF32(out) && isF32(logSumExp) ? resolveAttention(args) : null;
       if (!shape || !isF32(q) || !isF32(k) || !isF32(v) || !isF32OrNull(mask) || !isF32(out) || !isF32(logSumExp) ||
-        out.length < shape.batchHeads * shape.queryLength * shape.valueDim || logSumExp.length < shape.batchHeads * shape.queryLength) {
+        !fitsLayout(out, shape.layout.out, shape.batchHeads, shape.layout.heads, shape.queryLength, shape.valueDim) ||
+        logSumExp.length < shape.batchHeads * shape.queryLength) {
         js.attentionForward(args, out, logSumExp);
         return;
       }
@@ -178,9 +180,11 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
         js.attentionBackward(args, out, logSumExp, gOut, gq, gk, gv);
         return;
       }
-      const { batchHeads: bh, queryLength: tq, keyLength: tk, headDim, valueDim } = shape;
-      if (out.length < bh * tq * valueDim || gOut.length < bh * tq * valueDim || logSumExp.length < bh * tq ||
-        gq.length < bh * tq * headDim || gk.length < bh * tk * headDim || gv.length < bh * tk * valueDim) {
+      const { batchHeads: bh, queryLength: tq, keyLength: tk, headDim, valueDim, layout } = shape;
+      const fits = (array: Float32Array, operand: OperandLayout, rows: number, width: number): boolean =>
+        fitsLayout(array, operand, bh, layout.heads, rows, width);
+      if (!fits(out, layout.out, tq, valueDim) || !fits(gOut, layout.out, tq, valueDim) || logSumExp.length < bh * tq ||
+        !fits(gq, layout.q, tq, headDim) || !fits(gk, layout.k, tk, headDim) || !fits(gv, layout.v, tk, valueDim)) {
         js.attentionBackward(args, out, logSumExp, gOut, gq, gk, gv);
         return;
       }

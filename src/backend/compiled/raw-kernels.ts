@@ -10,7 +10,9 @@
  * (./create-backend.ts) is the only caller.
  */
 
-/** AttentionGeometry with the mask layout resolved (see checks.ts: attentionLayout). */
+import type { AttentionLayout } from '../backend.js';
+
+/** AttentionGeometry with the mask and operand layouts resolved (see checks.ts: resolveAttention). */
 export interface ResolvedAttention {
   batchHeads: number;
   queryLength: number;
@@ -23,6 +25,8 @@ export interface ResolvedAttention {
   maskStride: number;
   /** Consecutive batch·head indices that share one mask batch (≥ 1). */
   headsPerMask: number;
+  /** Where the rows of q, k, v, out (and gq, gk, gv, gOut) live; validated against the arrays. */
+  layout: AttentionLayout;
 }
 
 export interface RawKernels {

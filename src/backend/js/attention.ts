@@ -16,13 +16,18 @@
  * lse = −∞ and gets zero gradients. PyTorch's scaled_dot_product_attention
  * returns NaN for such rows instead.
  *
+ * Operands are read and written through args.layout (default: contiguous), so the
+ * GPT's fused (B, T, 3·C) projection is attended in place; gradients share the
+ * layouts of their operands.
+ *
  * The optional additive mask has shape (maskBatch, Tq, Tk) with maskBatch dividing
  * batchHeads, broadcast the way PyTorch broadcasts a (B, 1, Tq, Tk) mask over
  * (B, H, Tq, Tk): batch·head index bh uses mask batch ⌊bh / (BH / maskBatch)⌋.
  * maskBatch is (mask.length − Tq·Tk) / maskBatchStride + 1 (1 when the stride is 0;
  * the stride defaults to Tq·Tk).
  */
-import type { AttentionArgs, FloatArray } from '../backend.js';
+import { attentionLayout, operandBase, operandSpan } from '../attention-layout.js';
+import type { AttentionArgs, AttentionLayout, FloatArray, OperandLayout } from '../backend.js';
 
 /** One row of scores / probabilities over the keys. */
 let scoreRow = new Float64Array(64);
@@ -39,20 +44,29 @@ interface MaskLayout {
   headsPerMask: number;
 }
 
-function checkAttention(op: string, args: AttentionArgs, arrays: Record<string, [FloatArray, number]>): MaskLayout {
+function checkAttention(
+  op: string, args: AttentionArgs, layout: AttentionLayout,
+  arrays: Record<string, [FloatArray, OperandLayout | null, number, number]>,
+): MaskLayout {
   const { batchHeads, queryLength, keyLength, headDim, valueDim } = args;
   const sizes = { batchHeads, queryLength, keyLength, headDim, valueDim };
   for (const [name, value] of Object.entries(sizes)) {
     if (!Number.isInteger(value) || value < 0) throw new RangeError(`${op}: ${name} must be a non-negative integer, got ${value}`);
   }
   if (!Number.isFinite(args.scale)) throw new RangeError(`${op}: scale must be finite, got ${args.scale}`);
-  const expected: Record<string, [FloatArray, number]> = {
-    q: [args.q, batchHeads * queryLength * headDim],
-    k: [args.k, batchHeads * keyLength * headDim],
-    v: [args.v, batchHeads * keyLength * valueDim],
+  if (!Number.isInteger(layout.heads) || layout.heads < 1 || batchHeads % layout.heads !== 0) {
+    throw new RangeError(`${op}: layout.heads must be a positive integer dividing batchHeads = ${batchHeads}, got ${layout.heads}`);
+  }
+  const expected: Record<string, [FloatArray, OperandLayout | null, number, number]> = {
+    q: [args.q, layout.q, queryLength, headDim],
+    k: [args.k, layout.k, keyLength, headDim],
+    v: [args.v, layout.v, keyLength, valueDim],
     ...arrays,
   };
-  for (const [name, [array, size]] of Object.entries(expected)) {
+  for (const [name, [array, operand, rows, width]] of Object.entries(expected)) {
+    // A null layout: contiguous (BH·rows·width), as the log-sum-exp.
+    const size = operand ? operandSpan(operand, batchHeads, layout.heads, rows, width) : batchHeads * rows * width;
+    if (Number.isNaN(size)) throw new RangeError(`${op}: the layout of ${name} has a stride or offset that is not a non-negative integer`);
     if (array.length < size) throw new RangeError(`${op}: ${name} has ${array.length} elements, needs ${size}`);
   }
   const mask = args.mask ?? null;
@@ -79,15 +93,15 @@ function checkAttention(op: string, args: AttentionArgs, arrays: Record<string, 
  * so each q element is loaded once per four multiply-adds. Returns the maximum.
  */
 function computeScores(
-  q: FloatArray, qOffset: number, k: FloatArray, kBase: number, headDim: number, visible: number,
+  q: FloatArray, qOffset: number, k: FloatArray, kBase: number, kRow: number, headDim: number, visible: number,
   scale: number, mask: FloatArray | null, maskRow: number, scores: Float64Array,
 ): number {
   let j = 0;
   for (; j + 4 <= visible; j += 4) {
-    const k0 = kBase + j * headDim;
-    const k1 = k0 + headDim;
-    const k2 = k1 + headDim;
-    const k3 = k2 + headDim;
+    const k0 = kBase + j * kRow;
+    const k1 = k0 + kRow;
+    const k2 = k1 + kRow;
+    const k3 = k2 + kRow;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (let d = 0; d < headDim; d++) {
       const qd = q[qOffset + d];
@@ -99,7 +113,7 @@ function computeScores(
     scores[j] = s0 * scale; scores[j + 1] = s1 * scale; scores[j + 2] = s2 * scale; scores[j + 3] = s3 * scale;
   }
   for (; j < visible; j++) {
-    const k0 = kBase + j * headDim;
+    const k0 = kBase + j * kRow;
     let s0 = 0;
     for (let d = 0; d < headDim; d++) s0 += q[qOffset + d] * k[k0 + d];
     scores[j] = s0 * scale;
@@ -122,22 +136,24 @@ function growScratch(keyLength: number, width: number): void {
 
 export function attentionForward(args: AttentionArgs, out: FloatArray, logSumExp: FloatArray): void {
   const { q, k, v, batchHeads, queryLength, keyLength, headDim, valueDim, scale, causal } = args;
-  const layout = checkAttention('attentionForward', args, {
-    out: [out, batchHeads * queryLength * valueDim],
-    logSumExp: [logSumExp, batchHeads * queryLength],
+  const layout = attentionLayout(args);
+  const masks = checkAttention('attentionForward', args, layout, {
+    out: [out, layout.out, queryLength, valueDim],
+    logSumExp: [logSumExp, null, queryLength, 1],
   });
   growScratch(keyLength, valueDim);
   const scores = scoreRow;
   const acc = vectorRow;
+  const qRow = layout.q.rowStride, kRow = layout.k.rowStride, vRow = layout.v.rowStride, oRow = layout.out.rowStride;
   for (let bh = 0; bh < batchHeads; bh++) {
-    const kBase = bh * keyLength * headDim;
-    const vBase = bh * keyLength * valueDim;
-    const maskBase = Math.floor(bh / layout.headsPerMask) * layout.stride;
+    const qBase = operandBase(layout.q, layout.heads, bh), kBase = operandBase(layout.k, layout.heads, bh);
+    const vBase = operandBase(layout.v, layout.heads, bh), oBase = operandBase(layout.out, layout.heads, bh);
+    const maskBase = Math.floor(bh / masks.headsPerMask) * masks.stride;
     for (let i = 0; i < queryLength; i++) {
       const row = bh * queryLength + i;
-      const outOffset = row * valueDim;
+      const outOffset = oBase + i * oRow;
       const visible = visibleKeys(causal, i, queryLength, keyLength);
-      const max = computeScores(q, row * headDim, k, kBase, headDim, visible, scale, layout.mask, maskBase + i * keyLength, scores);
+      const max = computeScores(q, qBase + i * qRow, k, kBase, kRow, headDim, visible, scale, masks.mask, maskBase + i * keyLength, scores);
       if (max === -Infinity) {
         // No visible key: output 0 (PyTorch gives NaN here).
         out.fill(0, outOffset, outOffset + valueDim);
@@ -155,15 +171,15 @@ export function attentionForward(args: AttentionArgs, out: FloatArray, logSumExp
       let j = 0;
       for (; j + 4 <= visible; j += 4) {
         const p0 = scores[j], p1 = scores[j + 1], p2 = scores[j + 2], p3 = scores[j + 3];
-        const v0 = vBase + j * valueDim;
-        const v1 = v0 + valueDim;
-        const v2 = v1 + valueDim;
-        const v3 = v2 + valueDim;
+        const v0 = vBase + j * vRow;
+        const v1 = v0 + vRow;
+        const v2 = v1 + vRow;
+        const v3 = v2 + vRow;
         for (let d = 0; d < valueDim; d++) acc[d] += p0 * v[v0 + d] + p1 * v[v1 + d] + p2 * v[v2 + d] + p3 * v[v3 + d];
       }
       for (; j < visible; j++) {
         const p0 = scores[j];
-        const v0 = vBase + j * valueDim;
+        const v0 = vBase + j * vRow;
         for (let d = 0; d < valueDim; d++) acc[d] += p0 * v[v0 + d];
       }
       const inverse = 1 / sum;
@@ -178,14 +194,14 @@ export function attentionBackward(
   gq: FloatArray, gk: FloatArray, gv: FloatArray,
 ): void {
   const { q, k, v, batchHeads, queryLength, keyLength, headDim, valueDim, scale, causal } = args;
-  const outSize = batchHeads * queryLength * valueDim;
-  const layout = checkAttention('attentionBackward', args, {
-    out: [out, outSize],
-    logSumExp: [logSumExp, batchHeads * queryLength],
-    gOut: [gOut, outSize],
-    gq: [gq, batchHeads * queryLength * headDim],
-    gk: [gk, batchHeads * keyLength * headDim],
-    gv: [gv, batchHeads * keyLength * valueDim],
+  const layout = attentionLayout(args);
+  const masks = checkAttention('attentionBackward', args, layout, {
+    out: [out, layout.out, queryLength, valueDim],
+    logSumExp: [logSumExp, null, queryLength, 1],
+    gOut: [gOut, layout.out, queryLength, valueDim],
+    gq: [gq, layout.q, queryLength, headDim],
+    gk: [gk, layout.k, keyLength, headDim],
+    gv: [gv, layout.v, keyLength, valueDim],
   });
   growScratch(keyLength, headDim);
   if (keyGrad.length < keyLength * headDim) keyGrad = new Float64Array(keyLength * headDim);
@@ -194,23 +210,24 @@ export function attentionBackward(
   const dq = vectorRow;
   const dk = keyGrad;
   const dv = valueGrad;
+  const qRow = layout.q.rowStride, kRow = layout.k.rowStride, vRow = layout.v.rowStride, oRow = layout.out.rowStride;
   for (let bh = 0; bh < batchHeads; bh++) {
-    const kBase = bh * keyLength * headDim;
-    const vBase = bh * keyLength * valueDim;
-    const maskBase = Math.floor(bh / layout.headsPerMask) * layout.stride;
+    const qBase = operandBase(layout.q, layout.heads, bh), kBase = operandBase(layout.k, layout.heads, bh);
+    const vBase = operandBase(layout.v, layout.heads, bh), oBase = operandBase(layout.out, layout.heads, bh);
+    const maskBase = Math.floor(bh / masks.headsPerMask) * masks.stride;
     dk.fill(0, 0, keyLength * headDim);
     dv.fill(0, 0, keyLength * valueDim);
     for (let i = 0; i < queryLength; i++) {
       const row = bh * queryLength + i;
-      const qOffset = row * headDim;
-      const oOffset = row * valueDim;
+      const qOffset = qBase + i * qRow;
+      const oOffset = oBase + i * oRow;
       const lse = logSumExp[row];
       const visible = visibleKeys(causal, i, queryLength, keyLength);
       if (lse === -Infinity || visible === 0) {
         gq.fill(0, qOffset, qOffset + headDim);
         continue;
       }
-      computeScores(q, qOffset, k, kBase, headDim, visible, scale, layout.mask, maskBase + i * keyLength, scores);
+      computeScores(q, qOffset, k, kBase, kRow, headDim, visible, scale, masks.mask, maskBase + i * keyLength, scores);
       // Σ_d dO_i,d·O_i,d = Σ_j p_j·dP_j, the softmax-backward row term.
       let rowDot = 0;
       for (let d = 0; d < valueDim; d++) rowDot += gOut[oOffset + d] * out[oOffset + d];
@@ -221,7 +238,7 @@ export function attentionBackward(
         // Masked keys have s = −∞, so p = 0 and they contribute nothing below.
         const p0 = Math.exp(scores[j] - lse), p1 = Math.exp(scores[j + 1] - lse);
         const p2 = Math.exp(scores[j + 2] - lse), p3 = Math.exp(scores[j + 3] - lse);
-        const v0 = vBase + j * valueDim, v1 = v0 + valueDim, v2 = v1 + valueDim, v3 = v2 + valueDim;
+        const v0 = vBase + j * vRow, v1 = v0 + vRow, v2 = v1 + vRow, v3 = v2 + vRow;
         const dv0 = j * valueDim, dv1 = dv0 + valueDim, dv2 = dv1 + valueDim, dv3 = dv2 + valueDim;
         let dP0 = 0, dP1 = 0, dP2 = 0, dP3 = 0;
         for (let d = 0; d < valueDim; d++) {
@@ -230,7 +247,7 @@ export function attentionBackward(
           dv[dv0 + d] += p0 * g; dv[dv1 + d] += p1 * g; dv[dv2 + d] += p2 * g; dv[dv3 + d] += p3 * g;
         }
         const dS0 = p0 * (dP0 - rowDot), dS1 = p1 * (dP1 - rowDot), dS2 = p2 * (dP2 - rowDot), dS3 = p3 * (dP3 - rowDot);
-        const k0 = kBase + j * headDim, k1 = k0 + headDim, k2 = k1 + headDim, k3 = k2 + headDim;
+        const k0 = kBase + j * kRow, k1 = k0 + kRow, k2 = k1 + kRow, k3 = k2 + kRow;
         const dk0 = j * headDim, dk1 = dk0 + headDim, dk2 = dk1 + headDim, dk3 = dk2 + headDim;
         for (let d = 0; d < headDim; d++) {
           const qd = q[qOffset + d];
@@ -240,7 +257,7 @@ export function attentionBackward(
       }
       for (; j < visible; j++) {
         const p = Math.exp(scores[j] - lse);
-        const v0 = vBase + j * valueDim;
+        const v0 = vBase + j * vRow;
         const dvRow = j * valueDim;
         let dP = 0;
         for (let d = 0; d < valueDim; d++) {
@@ -249,7 +266,7 @@ export function attentionBackward(
           dv[dvRow + d] += p * g;
         }
         const dS = p * (dP - rowDot);
-        const k0 = kBase + j * headDim;
+        const k0 = kBase + j * kRow;
         const dkRow = j * headDim;
         for (let d = 0; d < headDim; d++) {
           dq[d] += dS * k[k0 + d];
@@ -258,7 +275,10 @@ export function attentionBackward(
       }
       for (let d = 0; d < headDim; d++) gq[qOffset + d] = dq[d] * scale;
     }
-    for (let e = 0; e < keyLength * headDim; e++) gk[kBase + e] = dk[e] * scale;
-    for (let e = 0; e < keyLength * valueDim; e++) gv[vBase + e] = dv[e];
+    for (let j = 0; j < keyLength; j++) {
+      const kAt = kBase + j * kRow, vAt = vBase + j * vRow;
+      for (let d = 0; d < headDim; d++) gk[kAt + d] = dk[j * headDim + d] * scale;
+      for (let d = 0; d < valueDim; d++) gv[vAt + d] = dv[j * valueDim + d];
+    }
   }
 }

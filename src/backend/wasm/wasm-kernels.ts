@@ -10,6 +10,8 @@
  * the arithmetic of the kernels routed here (GEMM, attention, GELU, LayerNorm,
  * cross-entropy); elementwise ops stay in js for that reason.
  */
+import { operandSpan } from '../attention-layout.js';
+import type { OperandLayout } from '../backend.js';
 import type { RawKernels, ResolvedAttention } from '../compiled/raw-kernels.js';
 
 /** The module's exports (see native/src/wasm.c). Pointers and sizes are i32, doubles f64. */
@@ -28,9 +30,9 @@ export interface WasmExports {
   crossEntropyForward(logits: number, targets: number, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number, loss: number, lse: number): void;
   crossEntropyBackward(logits: number, targets: number, lse: number, rows: number, classes: number, ignoreIndex: number, labelSmoothing: number, rowScale: number, g: number): void;
   attentionForward(bh: number, tq: number, tk: number, d: number, dv: number, scale: number, causal: number, maskStride: number, headsPerMask: number,
-    q: number, k: number, v: number, mask: number, out: number, lse: number): void;
+    layout: number, q: number, k: number, v: number, mask: number, out: number, lse: number): void;
   attentionBackward(bh: number, tq: number, tk: number, d: number, dv: number, scale: number, causal: number, maskStride: number, headsPerMask: number,
-    q: number, k: number, v: number, mask: number, out: number, lse: number, gOut: number, gq: number, gk: number, gv: number): void;
+    layout: number, q: number, k: number, v: number, mask: number, out: number, lse: number, gOut: number, gq: number, gk: number, gv: number): void;
   embeddingForward(table: number, ids: number, count: number, out: number, dim: number): void;
   embeddingBackward(ids: number, count: number, gOut: number, gTable: number, dim: number): void;
   adamwUpdate(param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number,
@@ -53,6 +55,8 @@ class WasmCall {
   private readonly counts = new Int32Array(MAX_ARRAYS);
   private readonly roles = new Int32Array(MAX_ARRAYS);
   private readonly pointers = new Int32Array(MAX_ARRAYS);
+  /** The entry holding the same array (its first appearance), so an array passed twice is copied once. */
+  private readonly alias = new Int32Array(MAX_ARRAYS);
   private size = 0;
   private f32: Float32Array;
   private i32: Int32Array;
@@ -72,6 +76,20 @@ class WasmCall {
   /** Add an array (null → pointer 0) that the kernel touches in its first `count` elements. */
   add(array: Data | null, role: Role, count = array ? array.length : 0): this {
     const i = this.size++;
+    this.alias[i] = i;
+    if (array) {
+      for (let j = 0; j < i; j++) {
+        if (this.arrays[j] !== array) continue;
+        // The same array again (q, k and v packed in one, or their gradients): one region spanning both uses,
+        // copied in if either use reads it and out if either writes it.
+        this.alias[i] = j;
+        this.counts[j] = Math.max(this.counts[j], count);
+        if (this.roles[j] !== role) this.roles[j] = IN_OUT;
+        this.arrays[i] = null;
+        this.counts[i] = 0;
+        return this;
+      }
+    }
     this.arrays[i] = array;
     this.roles[i] = role;
     this.counts[i] = array ? count : 0;
@@ -97,7 +115,7 @@ class WasmCall {
   }
 
   pointer(i: number): number {
-    return this.pointers[i];
+    return this.alias[i] === i ? this.pointers[i] : this.pointers[this.alias[i]];
   }
 
   /** Copy the outputs back (after the kernel ran; memory may have grown). */
@@ -131,6 +149,15 @@ export function wasmRawKernels(exports: WasmExports): RawKernels {
   const call = new WasmCall(exports);
   const p = (i: number): number => call.pointer(i);
   const dims = new Int32Array(24);
+  const layoutArgs = new Int32Array(LAYOUT_VALUES);
+  const setLayout = (s: ResolvedAttention): void => {
+    const { layout } = s;
+    layoutArgs[0] = layout.heads;
+    let i = 1;
+    for (const operand of [layout.q, layout.k, layout.v, layout.out]) {
+      layoutArgs[i++] = operand.offset; layoutArgs[i++] = operand.batchStride; layoutArgs[i++] = operand.headStride; layoutArgs[i++] = operand.rowStride;
+    }
+  };
   return {
     matmul(a, b, out, m, n, k, transA, transB, batch, aStride, bStride, outStride, accumulate) {
       call.begin().add(a, IN, span(batch, aStride, m * k)).add(b, IN, span(batch, bStride, k * n))
@@ -188,19 +215,27 @@ export function wasmRawKernels(exports: WasmExports): RawKernels {
       call.finish();
     },
     attentionForward(s, q, k, v, mask, out, logSumExp) {
-      const { batchHeads: bh, queryLength: tq, keyLength: tk, headDim: d, valueDim: dv } = s;
-      call.begin().add(q, IN, bh * tq * d).add(k, IN, bh * tk * d).add(v, IN, bh * tk * dv).add(mask, IN, maskSpan(s, mask))
-        .add(out, OUT, bh * tq * dv).add(logSumExp, OUT, bh * tq).place();
-      exports.attentionForward(bh, tq, tk, d, dv, s.scale, s.causal ? 1 : 0, s.maskStride, s.headsPerMask, p(0), p(1), p(2), p(3), p(4), p(5));
+      const { batchHeads: bh, queryLength: tq, keyLength: tk, headDim: d, valueDim: dv, layout } = s;
+      const written = outputRole(s, [[out, layout.out, tq, dv]]);
+      setLayout(s);
+      call.begin().add(layoutArgs, IN, LAYOUT_VALUES)
+        .add(q, IN, spanOf(s, layout.q, tq, d)).add(k, IN, spanOf(s, layout.k, tk, d)).add(v, IN, spanOf(s, layout.v, tk, dv))
+        .add(mask, IN, maskSpan(s, mask)).add(out, written, spanOf(s, layout.out, tq, dv)).add(logSumExp, OUT, bh * tq).place();
+      exports.attentionForward(bh, tq, tk, d, dv, s.scale, s.causal ? 1 : 0, s.maskStride, s.headsPerMask,
+        p(0), p(1), p(2), p(3), p(4), p(5), p(6));
       call.finish();
     },
     attentionBackward(s, q, k, v, mask, out, logSumExp, gOut, gq, gk, gv) {
-      const { batchHeads: bh, queryLength: tq, keyLength: tk, headDim: d, valueDim: dv } = s;
-      call.begin().add(q, IN, bh * tq * d).add(k, IN, bh * tk * d).add(v, IN, bh * tk * dv).add(mask, IN, maskSpan(s, mask))
-        .add(out, IN, bh * tq * dv).add(logSumExp, IN, bh * tq).add(gOut, IN, bh * tq * dv)
-        .add(gq, OUT, bh * tq * d).add(gk, OUT, bh * tk * d).add(gv, OUT, bh * tk * dv).place();
+      const { batchHeads: bh, queryLength: tq, keyLength: tk, headDim: d, valueDim: dv, layout } = s;
+      const written = outputRole(s, [[gq, layout.q, tq, d], [gk, layout.k, tk, d], [gv, layout.v, tk, dv]]);
+      setLayout(s);
+      call.begin().add(layoutArgs, IN, LAYOUT_VALUES)
+        .add(q, IN, spanOf(s, layout.q, tq, d)).add(k, IN, spanOf(s, layout.k, tk, d)).add(v, IN, spanOf(s, layout.v, tk, dv))
+        .add(mask, IN, maskSpan(s, mask)).add(out, IN, spanOf(s, layout.out, tq, dv)).add(logSumExp, IN, bh * tq)
+        .add(gOut, IN, spanOf(s, layout.out, tq, dv)).add(gq, written, spanOf(s, layout.q, tq, d))
+        .add(gk, written, spanOf(s, layout.k, tk, d)).add(gv, written, spanOf(s, layout.v, tk, dv)).place();
       exports.attentionBackward(bh, tq, tk, d, dv, s.scale, s.causal ? 1 : 0, s.maskStride, s.headsPerMask,
-        p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9));
+        p(0), p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10));
       call.finish();
     },
     embeddingForward(table, ids, out, dim) {
@@ -241,6 +276,37 @@ export function wasmRawKernels(exports: WasmExports): RawKernels {
       call.finish();
     },
   };
+}
+
+/** lmk_attention_shape's layout as wasm.c reads it: heads, then offset and three strides for q, k, v and out. */
+const LAYOUT_VALUES = 17;
+
+function spanOf(s: ResolvedAttention, operand: OperandLayout, rows: number, width: number): number {
+  return operandSpan(operand, s.batchHeads, s.layout.heads, rows, width);
+}
+
+/**
+ * Attention outputs are copied out whole over their span. When the kernel writes
+ * every element of that span (the default layout; the GPT's packed one, whose gq,
+ * gk and gv fill one array between them) that is exact; otherwise the layout
+ * leaves gaps, and the outputs are copied in first so the gaps keep the caller's
+ * values. Writes counted per array: batchHeads·rows·width each (operands of one
+ * array never overlap — the caller's contract).
+ */
+function outputRole(s: ResolvedAttention, outputs: readonly [Float32Array, OperandLayout, number, number][]): Role {
+  for (let i = 0; i < outputs.length; i++) {
+    const array = outputs[i][0];
+    let written = 0, span = 0, first = true;
+    for (let j = 0; j < outputs.length; j++) {
+      if (outputs[j][0] !== array) continue;
+      if (j < i) { first = false; break; }
+      const [, operand, rows, width] = outputs[j];
+      written += s.batchHeads * rows * width;
+      span = Math.max(span, spanOf(s, operand, rows, width));
+    }
+    if (first && written !== span) return IN_OUT;
+  }
+  return OUT;
 }
 
 /** Elements of the mask the kernel reads: every mask batch up to the last one used. */

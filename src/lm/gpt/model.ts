@@ -19,7 +19,7 @@
  * lm_head. See gpt2.ts for Hugging Face's transposed Conv1D layout.
  */
 import { noGrad } from '../../autograd/mode.js';
-import { attentionProbabilities, scaledDotProductAttention } from '../../ops/attention.js';
+import { attentionProbabilities, packedSelfAttention, scaledDotProductAttention } from '../../ops/attention.js';
 import { gelu } from '../../ops/activations.js';
 import { add } from '../../ops/binary.js';
 import { cast } from '../../ops/cast.js';
@@ -101,24 +101,24 @@ export class CausalSelfAttention extends Module {
     const H = this.nHead, D = this.headDim;
     // One GEMM for q, k and v: (B, T, C) → (B, T, 3C), W read transposed in place.
     const qkv = this.cAttn.forward(x);
+    if (!slot && !(this.training && this.dropoutP > 0)) {
+      // softmax(q kᵀ/√hs + causal mask) v per head, read from and written to the packed (B, T, ·) layouts in place:
+      // no head split or merge is copied and the (T, T) matrix is never stored.
+      return this.residDropout.forward(this.cProj.forward(packedSelfAttention(qkv, H, { isCausal: true })));
+    }
     // (B, T, 3C) → (B, T, 3, nh, hs) → (3, B, nh, T, hs): one copy, then three zero-copy views (B, nh, T, hs).
     const heads = permute(reshape(qkv, [B, T, 3, H, D]), [2, 0, 3, 1, 4]);
     let y: Tensor; // (B, nh, T, hs)
     if (slot) {
       y = this.#attendCached(heads, T, slot);
     } else {
+      // Training with dropout on the attention probabilities needs them explicitly: (B·nh, T, T).
       const [q, k, v] = unbind(heads, 0);
-      if (this.training && this.dropoutP > 0) {
-        // Dropout on the attention probabilities needs them explicitly: (B·nh, T, T).
-        let probabilities = attentionProbabilities(reshape(q, [B * H, T, D]), reshape(k, [B * H, T, D]), null, {
-          batchHeads: B * H, queryLength: T, keyLength: T, scale: 1 / Math.sqrt(D), causal: true, maskBatchStride: 0,
-        });
-        probabilities = dropout(probabilities, this.dropoutP, true, this.generator);
-        y = reshape(matmulT(probabilities, reshape(v, [B * H, T, D])), [B, H, T, D]);
-      } else {
-        // softmax(q kᵀ/√hs + causal mask) v, fused: the (T, T) matrix is never stored.
-        y = scaledDotProductAttention(q, k, v, { isCausal: true });
-      }
+      let probabilities = attentionProbabilities(reshape(q, [B * H, T, D]), reshape(k, [B * H, T, D]), null, {
+        batchHeads: B * H, queryLength: T, keyLength: T, scale: 1 / Math.sqrt(D), causal: true, maskBatchStride: 0,
+      });
+      probabilities = dropout(probabilities, this.dropoutP, true, this.generator);
+      y = reshape(matmulT(probabilities, reshape(v, [B * H, T, D])), [B, H, T, D]);
     }
     // Re-assemble the heads side by side: (B, nh, T, hs) → (B, T, nh, hs) → (B, T, C).
     const merged = T === 1 ? reshape(y, [B, T, C]) : reshape(permute(y, [0, 2, 1, 3]), [B, T, C]);

@@ -106,6 +106,13 @@ function nativeRawKernels(addon: NativeAddon, p: Float64Array): RawKernels {
   const setAttention = (s: Parameters<RawKernels['attentionForward']>[0]): void => {
     p[0] = s.batchHeads; p[1] = s.queryLength; p[2] = s.keyLength; p[3] = s.headDim; p[4] = s.valueDim;
     p[5] = s.scale; p[6] = flag(s.causal); p[7] = s.maskStride; p[8] = s.headsPerMask;
+    // The operand layouts: heads, then offset, batch, head and row strides of q, k, v and out (lmk_attention_shape).
+    const { layout } = s;
+    p[9] = layout.heads;
+    let i = 10;
+    for (const operand of [layout.q, layout.k, layout.v, layout.out]) {
+      p[i++] = operand.offset; p[i++] = operand.batchStride; p[i++] = operand.headStride; p[i++] = operand.rowStride;
+    }
   };
   return {
     matmul(a, b, out, m, n, k, transA, transB, batch, aStride, bStride, outStride, accumulate) {
