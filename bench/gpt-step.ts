@@ -32,14 +32,15 @@ function presetModel(): { model: lm.GPT; tokenizer: lm.CharTokenizer; ids: Int32
 }
 
 /** Median ms per update of the preset over `steps` updates (the first third, at most 10, dropped as warm-up: JIT and allocator). */
-export async function lmkitStepMs(steps: number): Promise<{ ms: number; loss: number }> {
+export async function lmkitStepMs(steps: number): Promise<{ ms: number; loss: number; times: number[] }> {
   const { model, ids, generator } = presetModel();
   const config = resolveTrainConfig({ ...getPreset('shakespeare-char').training, maxIters: steps, evalInterval: 1_000_000, logInterval: 1 });
   const task = gptTask(model, { splits: splitTrainVal(ids), batchSize: config.batchSize, blockSize: config.blockSize }, generator, 1);
   const times: number[] = [];
   let loss = 0;
   await trainLoop({ task, config, optimizer: createOptimizer(model, config), generator, onStep: (m) => { times.push(m.msPerIter); loss = m.loss; } });
-  return { ms: median(times.slice(Math.min(10, Math.floor(steps / 3)))), loss };
+  const timed = times.slice(Math.min(10, Math.floor(steps / 3)));
+  return { ms: median(timed), loss, times: timed };
 }
 
 /** Tokens/s sampling `count` tokens from a newline, with the KV cache or recomputing the cropped context (nanoGPT's generate). */

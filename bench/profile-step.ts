@@ -8,5 +8,7 @@ import { describeBackend } from '../src/node/backend/select.js';
 import { lmkitStepMs } from './gpt-step.js';
 
 const updates = Number(process.argv[2] ?? 30);
-const { ms } = await lmkitStepMs(updates);
-process.stdout.write(`${describeBackend()}: ${ms.toFixed(1)} ms / update (median after warm-up, ${updates} updates)\n`);
+const { ms, times } = await lmkitStepMs(updates);
+const sorted = [...times].sort((a, b) => a - b);
+const at = (q: number): string => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
+process.stdout.write(`${describeBackend()}: ${ms.toFixed(1)} ms / update (median after warm-up, ${updates} updates; min ${at(0)}, p10 ${at(0.1)}, p90 ${at(0.9)}, max ${at(1)})\n`);

@@ -6,6 +6,7 @@ export * from './tensor/random.js';
 export type { DType, FloatDType, TypedArray } from './tensor/dtype.js';
 export { ShapeError, type Shape } from './tensor/shape.js';
 export { Tensor, type NestedArray } from './tensor/tensor.js';
+export { clearBufferPool, bufferPoolBytes } from './tensor/buffer-pool.js';
 export * from './tensor/creation.js';
 export * from './ops/index.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly, setDetectAnomaly, AnomalyError } from './autograd/mode.js';

@@ -675,6 +675,53 @@ static void transpose_into(const float *src, long rows, long lds, long dim, floa
   }
 }
 
+/*
+ * out[0:n) = scale·Σ_j w[j]·rows[j·ld + 0:n) for j < count: the P·V product of one
+ * query (and dQ = dS·K in backward). Accumulated in registers, two keys per pass
+ * into separate accumulators: an axpy into `out` per key would chain every
+ * multiply-add through a store and a load of the same row.
+ */
+static void weighted_row_sum(float *restrict out, const float *restrict w, const float *restrict rows, long ld, long count,
+                             long n, float scale) {
+  const vf sv = vsplat(scale);
+  long c = 0;
+  for (; c + 2 * VEC <= n; c += 2 * VEC) {
+    vf a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};
+    long j = 0;
+    for (; j + 2 <= count; j += 2) {
+      const float *r0 = rows + j * ld + c, *r1 = r0 + ld;
+      const vf w0 = vsplat(w[j]), w1 = vsplat(w[j + 1]);
+      a0 += w0 * vload(r0);
+      a1 += w0 * vload(r0 + VEC);
+      b0 += w1 * vload(r1);
+      b1 += w1 * vload(r1 + VEC);
+    }
+    if (j < count) {
+      const float *r0 = rows + j * ld + c;
+      const vf w0 = vsplat(w[j]);
+      a0 += w0 * vload(r0);
+      a1 += w0 * vload(r0 + VEC);
+    }
+    vstore(out + c, (a0 + b0) * sv);
+    vstore(out + c + VEC, (a1 + b1) * sv);
+  }
+  for (; c + VEC <= n; c += VEC) {
+    vf a0 = {0}, b0 = {0};
+    long j = 0;
+    for (; j + 2 <= count; j += 2) {
+      a0 += vsplat(w[j]) * vload(rows + j * ld + c);
+      b0 += vsplat(w[j + 1]) * vload(rows + (j + 1) * ld + c);
+    }
+    if (j < count) a0 += vsplat(w[j]) * vload(rows + j * ld + c);
+    vstore(out + c, (a0 + b0) * sv);
+  }
+  for (; c < n; c++) {
+    float acc = 0.0f;
+    for (long j = 0; j < count; j++) acc += w[j] * rows[j * ld + c];
+    out[c] = acc * scale;
+  }
+}
+
 /* Element offset of row 0 of batch·head bh in an operand (lmk_operand_layout). */
 LMK_INLINE long operand_base(const lmk_operand_layout *l, long heads, long bh) {
   const long b = bh / heads;
@@ -723,10 +770,7 @@ static void attention_forward(const lmk_attention_shape *s, const float *q, cons
         continue;
       }
       const double sum = exp_shifted(scores, scores, round_up(visible, VEC), max);
-      for (long d = 0; d < dv; d++) o[d] = 0.0f;
-      for (long j = 0; j < visible; j++) axpy(o, scores[j], vb + j * v_row, dv);
-      const float inverse = (float)(1.0 / sum);
-      for (long d = 0; d < dv; d++) o[d] *= inverse;
+      weighted_row_sum(o, scores, vb, v_row, visible, dv, (float)(1.0 / sum));
       lse[row] = (float)(max + lmk_log(sum));
     }
   }
@@ -737,10 +781,12 @@ static void attention_backward(const lmk_attention_shape *s, const float *q, con
                                long bh_begin, long bh_end, int thread) {
   const long tq = s->query_length, tk = s->key_length, dim = s->head_dim, dv = s->value_dim;
   const long q_row = s->q_layout.row, k_row = s->k_layout.row, v_row = s->v_layout.row, o_row = s->out_layout.row;
-  const long ldk = round_up(tk > 0 ? tk : 1, VEC);
-  const size_t floats = (size_t)(dim * ldk + dv * ldk + 2 * ldk + tk * dim + tk * dv + dim);
+  const long ldk = round_up(tk > 0 ? tk : 1, VEC), ldq = tq > 0 ? tq : 1;
+  /* Kᵀ, Vᵀ, the p and dP rows of one query, and Pᵀ and dSᵀ of one batch·head (key-major, so each key's
+   * gradient is one register-accumulated sum over the queries that see it). */
+  const size_t floats = (size_t)(dim * ldk + dv * ldk + 2 * ldk + 2 * tk * ldq);
   float *kt = (float *)lmk_buffer(thread, LMK_SLOT_WORK, floats * sizeof(float));
-  float *vt = kt + dim * ldk, *p = vt + dv * ldk, *dp = p + ldk, *dk = dp + ldk, *dvs = dk + tk * dim, *dq = dvs + tk * dv;
+  float *vt = kt + dim * ldk, *p = vt + dv * ldk, *dp = p + ldk, *pt = dp + ldk, *dst = pt + tk * ldq;
   for (long bh = bh_begin; bh < bh_end; bh++) {
     const long q_base = operand_base(&s->q_layout, s->heads, bh), k_base = operand_base(&s->k_layout, s->heads, bh);
     const long v_base = operand_base(&s->v_layout, s->heads, bh), o_base = operand_base(&s->out_layout, s->heads, bh);
@@ -748,8 +794,7 @@ static void attention_backward(const lmk_attention_shape *s, const float *q, con
     const float *mask_base = mask ? mask + (bh / s->heads_per_mask) * s->mask_stride : 0;
     transpose_into(kb, tk, k_row, dim, kt, ldk);
     transpose_into(vb, tk, v_row, dv, vt, ldk);
-    for (long e = 0; e < tk * dim; e++) dk[e] = 0.0f;
-    for (long e = 0; e < tk * dv; e++) dvs[e] = 0.0f;
+    for (long e = 0; e < 2 * tk * ldq; e++) pt[e] = 0.0f; /* keys a query does not see keep weight 0 */
     for (long i = 0; i < tq; i++) {
       const long row = bh * tq + i;
       const float *qi = q + q_base + i * q_row, *go = g_out + o_base + i * o_row;
@@ -768,21 +813,24 @@ static void attention_backward(const lmk_attention_shape *s, const float *q, con
       const float row_dot = (float)dot_contiguous(go, out + o_base + i * o_row, dv);
       /* dP_j = dO·V_j for all keys at once, through Vᵀ. */
       scores_row(go, vt, ldk, dv, nv, 1.0f, dp);
-      for (long d = 0; d < dim; d++) dq[d] = 0.0f;
+      /* dS_j = p_j·(dP_j − rowDot), in place of dP; dQ_i = scale·Σ_j dS_j·K_j. */
       for (long j = 0; j < visible; j++) {
-        const float ds = p[j] * (dp[j] - row_dot);
-        if (ds != 0.0f) {
-          axpy(dq, ds, kb + j * k_row, dim);
-          axpy(dk + j * dim, ds, qi, dim);
-        }
-        if (p[j] != 0.0f) axpy(dvs + j * dv, p[j], go, dv);
+        dp[j] = p[j] * (dp[j] - row_dot);
+        pt[j * ldq + i] = p[j];
+        dst[j * ldq + i] = dp[j];
       }
-      for (long d = 0; d < dim; d++) gqi[d] = dq[d] * s->scale;
+      weighted_row_sum(gqi, dp, kb, k_row, visible, dim, s->scale);
     }
+    /* dK_j = scale·Σ_i dS_ij·Q_i and dV_j = Σ_i P_ij·dO_i over the queries that may see key j. */
     for (long j = 0; j < tk; j++) {
-      float *gkj = gk + k_base + j * k_row, *gvj = gv + v_base + j * v_row;
-      for (long d = 0; d < dim; d++) gkj[d] = dk[j * dim + d] * s->scale;
-      for (long d = 0; d < dv; d++) gvj[d] = dvs[j * dv + d];
+      long first = 0;
+      if (s->causal) {
+        first = j - (tk - tq);
+        if (first < 0) first = 0;
+        if (first > tq) first = tq;
+      }
+      weighted_row_sum(gk + k_base + j * k_row, dst + j * ldq + first, q + q_base + first * q_row, q_row, tq - first, dim, s->scale);
+      weighted_row_sum(gv + v_base + j * v_row, pt + j * ldq + first, g_out + o_base + first * o_row, o_row, tq - first, dv, 1.0f);
     }
   }
 }

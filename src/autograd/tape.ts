@@ -9,6 +9,7 @@ import { kernels } from '../backend/index.js';
 import { add } from '../ops/binary.js';
 import { firstNonFinite } from '../ops/op.js';
 import { formatShape } from '../tensor/shape.js';
+import { releaseBuffer, startRecording, stopRecording } from '../tensor/buffer-pool.js';
 import { Tensor, type GraphNode } from '../tensor/tensor.js';
 import { AnomalyError, autogradState } from './mode.js';
 
@@ -73,6 +74,9 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
   const previous = autogradState.gradEnabled;
   autogradState.gradEnabled = false;
   autogradState.inBackward++;
+  // Gradient buffers allocated by this pass go back to the pool once no pending gradient refers to them
+  // (./buffer-pool.ts). With retainGraph a VJP may run again and could keep what it made, so nothing is recycled.
+  const recycler = options.retainGraph ? null : new GradientRecycler();
   try {
     for (let n = order.length - 1; n >= 0; n--) {
       const node = order[n];
@@ -87,7 +91,11 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
       for (let i = 0; i < node.inputs.length; i++) {
         const input = node.inputs[i];
         const g = inputGrads[i];
-        if (!g || !input.requiresGrad) continue;
+        if (!g) continue;
+        if (!input.requiresGrad) {
+          recycler?.consumed(g);
+          continue;
+        }
         if (autogradState.anomaly) {
           const bad = firstNonFinite(g);
           if (bad) throw new AnomalyError(node.opName, 'backward', `${bad} (gradient for input ${i})`);
@@ -102,15 +110,76 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
             pending.set(input.node, slots);
           }
           const current = slots[input.outputIndex];
-          slots[input.outputIndex] = current ? add(current, g) : g;
+          const stored = current ? add(current, g) : g;
+          slots[input.outputIndex] = stored;
+          recycler?.retain(stored);
+          if (current) {
+            recycler?.release(current);
+            recycler?.consumed(g);
+          }
         } else {
           accumulateLeaf(input, g);
+          recycler?.consumed(g);
         }
+      }
+      if (recycler) {
+        // This node's own gradients have left their slots.
+        for (const g of grads) if (g) recycler.release(g);
+        recycler.recycle();
       }
     }
   } finally {
+    recycler?.finish();
     autogradState.gradEnabled = previous;
     autogradState.inBackward--;
+  }
+}
+
+/**
+ * Counts, per buffer (views share one), how many pending gradient slots refer to
+ * it; after each node, a used-up gradient whose buffer this backward pass
+ * allocated and that no slot refers to any more goes back to the pool.
+ */
+class GradientRecycler {
+  private readonly recorded = startRecording();
+  private readonly references = new Map<ArrayBufferLike, number>();
+  private readonly candidates: Tensor[] = [];
+
+  /** g now sits in a pending slot. */
+  retain(g: Tensor): void {
+    const buffer = g.data.buffer;
+    this.references.set(buffer, (this.references.get(buffer) ?? 0) + 1);
+  }
+
+  /** g has left its pending slot (run through its node's VJP, or replaced by a sum). */
+  release(g: Tensor): void {
+    const buffer = g.data.buffer;
+    const count = this.references.get(buffer);
+    if (count !== undefined) this.references.set(buffer, count - 1);
+    this.candidates.push(g);
+  }
+
+  /** g was used without entering a slot (summed into another, added to a leaf's .grad, or not needed). */
+  consumed(g: Tensor): void {
+    this.candidates.push(g);
+  }
+
+  /** After a node has run: pool the candidates' buffers that nothing pending refers to. */
+  recycle(): void {
+    for (const g of this.candidates) {
+      const buffer = g.data.buffer;
+      if ((this.references.get(buffer) ?? 0) > 0) continue;
+      const whole = this.recorded.get(buffer);
+      if (!whole) continue;
+      this.recorded.delete(buffer);
+      this.references.delete(buffer);
+      releaseBuffer(whole);
+    }
+    this.candidates.length = 0;
+  }
+
+  finish(): void {
+    stopRecording();
   }
 }
 

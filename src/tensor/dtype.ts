@@ -1,9 +1,19 @@
+import { noteAllocation, POOL_MIN_ELEMENTS, takePooled } from './buffer-pool.js';
+
 /** Element types. float32 is the default; float64 for gradient checks; int32 for indices and token ids. */
 export type DType = 'float32' | 'float64' | 'int32';
 export type FloatDType = 'float32' | 'float64';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
+/** A zero-filled array: reused from the gradient buffer pool (./buffer-pool.ts) when one of this size is free. */
 export function allocate(dtype: DType, size: number): TypedArray {
+  if (size < POOL_MIN_ELEMENTS) return allocateFresh(dtype, size);
+  const array = takePooled(dtype === 'float32' ? 'f' : dtype === 'float64' ? 'd' : 'i', size) ?? allocateFresh(dtype, size);
+  noteAllocation(array);
+  return array;
+}
+
+function allocateFresh(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
       return new Float32Array(size);
