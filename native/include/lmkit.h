@@ -99,6 +99,8 @@ enum { LMK_ADD = 0, LMK_SUB = 1, LMK_MUL = 2, LMK_DIV = 3, LMK_COPY = 4 };
  */
 void lmk_binary(int op, const float *a, const long *a_strides, const float *b, const long *b_strides,
                 float *out, const long *shape, int rank);
+/** Σ x[i]·y[i] for i < n, accumulated in double across blocks (deterministic for a given thread count). */
+double lmk_dot(const float *x, const float *y, long n);
 /** Sum over the middle axis of an (outer, n, inner) view. */
 void lmk_reduce_sum(const float *x, long outer, long n, long inner, float *out);
 /** dst[i] += alpha·src[i]. */

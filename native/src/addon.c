@@ -298,6 +298,18 @@ static napi_value reduce_sum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* dot(x, y): the result goes to params[0] (n = x.length; y at least as long, checked by the caller). */
+static napi_value dot(napi_env env, napi_callback_info info) {
+  call c;
+  if (!begin_call(env, info, &c, 2)) return NULL;
+  const float *x = F32(0), *y = F32(1);
+  const long n = (long)array_length(&c, 0);
+  double result = 0.0;
+  RUN(result = lmk_dot(x, y, n));
+  ((double *)c.p)[0] = result;
+  return NULL;
+}
+
 static napi_value add_scaled(napi_env env, napi_callback_info info) {
   call c;
   if (!begin_call(env, info, &c, 2)) return NULL;
@@ -415,6 +427,7 @@ NAPI_MODULE_INIT() {
     { "binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL },
     { "reduceSum", NULL, reduce_sum, NULL, NULL, NULL, napi_default, NULL },
     { "addScaled", NULL, add_scaled, NULL, NULL, NULL, napi_default, NULL },
+    { "dot", NULL, dot, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

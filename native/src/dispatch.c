@@ -564,3 +564,29 @@ void lmk_add_scaled(float *dst, const float *src, long n, float alpha) {
   add_scaled_job job = { dst, src, n, tasks_for(2.0 * n, 64), alpha };
   lmk_parallel(job.tasks, add_scaled_task, &job);
 }
+
+typedef struct {
+  const float *x, *y;
+  long n, tasks;
+  double partial[64];
+} dot_job;
+
+static void dot_task(void *ctx, long task, int thread) {
+  (void)thread;
+  dot_job *job = (dot_job *)ctx;
+  long begin, end;
+  split_range(job->n, job->tasks, task, 4096, &begin, &end);
+  job->partial[task] = end > begin ? kernels->dot_row(job->x + begin, job->y + begin, end - begin) : 0.0;
+}
+
+double lmk_dot(const float *x, const float *y, long n) {
+  dot_job job;
+  job.x = x;
+  job.y = y;
+  job.n = n;
+  job.tasks = tasks_for(2.0 * n, 64);
+  lmk_parallel(job.tasks, dot_task, &job);
+  double total = 0.0;
+  for (long t = 0; t < job.tasks; t++) total += job.partial[t];
+  return total;
+}

@@ -60,6 +60,8 @@ typedef struct {
   void (*accumulate_row)(float *out, const float *x, long n);
   /** Σ x[0:n] in float lanes combined in double. */
   double (*sum_row)(const float *x, long n);
+  /** Σ x[i]·y[i], float lanes over blocks combined in double. */
+  double (*dot_row)(const float *x, const float *y, long n);
 } lmk_isa_kernels;
 
 extern const lmk_isa_kernels lmk_kernels_generic;

@@ -896,6 +896,13 @@ static void add_scaled(float *dst, const float *src, long n, float alpha) {
 
 static void accumulate_row(float *out, const float *x, long n) { add_scaled(out, x, n, 1.0f); }
 
+/* Blocks of 4096 in float lanes (128 terms per lane), the block sums in double: gradient norms over millions. */
+static double dot_row(const float *x, const float *y, long n) {
+  double total = 0.0;
+  for (long begin = 0; begin < n; begin += 4096) total += dot_contiguous(x + begin, y + begin, min_long(4096, n - begin));
+  return total;
+}
+
 const lmk_isa_kernels LMK_CAT(lmk_kernels_, LMK_ISA) = {
   .name = LMK_ISA_NAME,
   .mr = MR,
@@ -916,4 +923,5 @@ const lmk_isa_kernels LMK_CAT(lmk_kernels_, LMK_ISA) = {
   .add_scaled = add_scaled,
   .accumulate_row = accumulate_row,
   .sum_row = sum_row,
+  .dot_row = dot_row,
 };

@@ -186,3 +186,7 @@ EXPORT(reduceSum) void wasm_reduce_sum(const float *x, long outer, long n, long 
 EXPORT(addScaled) void wasm_add_scaled(float *dst, const float *src, long n, double alpha) {
   lmk_add_scaled(dst, src, n, (float)alpha);
 }
+
+EXPORT(dot) double wasm_dot(const float *x, const float *y, long n) {
+  return lmk_dot(x, y, n);
+}

@@ -14,6 +14,7 @@
  * N/2 + save + resume + N/2, give bit-identical weights on the same backend.
  */
 import { backward } from '../autograd/tape.js';
+import { recyclingStep } from '../tensor/buffer-pool.js';
 import { mul } from '../ops/binary.js';
 import type { AdamW } from '../optim/adam.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
@@ -172,12 +173,18 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     const lr = schedule(state.step);
     setLearningRate(optimizer, lr);
     optimizer.zeroGrad();
-    let loss = 0;
-    for (let micro = 0; micro < config.gradAccumulation; micro++) {
-      const microLoss = task.trainLoss();
-      loss += microLoss.item() / config.gradAccumulation;
-      backward(config.gradAccumulation === 1 ? microLoss : mul(microLoss, 1 / config.gradAccumulation));
-    }
+    const accumulate = (): number => {
+      let sum = 0;
+      for (let micro = 0; micro < config.gradAccumulation; micro++) {
+        const microLoss = task.trainLoss();
+        sum += microLoss.item() / config.gradAccumulation;
+        backward(config.gradAccumulation === 1 ? microLoss : mul(microLoss, 1 / config.gradAccumulation));
+      }
+      return sum;
+    };
+    // A step-local task keeps nothing its forward and backward allocate (the .grad sums are the tape's own
+    // copies): every buffer of the step goes back to the pool for the next one (tensor/buffer-pool.ts).
+    const loss = task.stepLocal ? recyclingStep(accumulate) : accumulate();
     if (!Number.isFinite(loss)) {
       throw new Error(`training diverged at update ${state.step}: the loss is ${loss} — lower --lr, enable --grad-clip, or check the data`);
     }

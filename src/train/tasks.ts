@@ -37,6 +37,12 @@ export interface TrainTask {
   loadState(state: TaskState): void;
   /** Forget any carried context (an RNN's hidden state), so the next batch starts fresh. */
   resetState?(): void;
+  /**
+   * Nothing trainLoss (and the backward through it) allocates is kept past the
+   * update — no carried state, no caches — so the loop recycles every buffer of
+   * the step (see recyclingStep). True for a GPT; an RNN carries its hidden state.
+   */
+  readonly stepLocal?: boolean;
 }
 
 /** The shape of a model that maps (B, T) ids and targets to a mean loss (GPT). */
@@ -84,6 +90,7 @@ export function gptTask(model: WindowModel, data: TaskData, generator: Generator
   return {
     model,
     tokensPerBatch: batchSize * blockSize,
+    stepLocal: (model as { readonly stepLocal?: unknown }).stepLocal === true,
     trainLoss() {
       const { inputs, targets } = batch('train', generator);
       return lossOf(model.forward(inputs, targets));

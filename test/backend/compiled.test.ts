@@ -195,6 +195,17 @@ function checkAllKernels(backend: Backend, seed: number): void {
   agree(backend, 'sum over rows', [new Float32Array(128)], (kernels, [out]) => kernels.reduce('sum', big, 1, 768, 128, out), 1e-5, 1e-5);
   agree(backend, 'sum of rows', [new Float32Array(768)], (kernels, [out]) => kernels.reduce('sum', big, 768, 128, 1, out), 1e-5, 1e-5);
   agree(backend, 'sum middle axis', [new Float32Array(3 * 5)], (kernels, [out]) => kernels.reduce('sum', big.subarray(0, 3 * 4097 * 5), 3, 4097, 5, out), 1e-4, 1e-4);
+  // Gradient clipping: the squared norm over 800K elements (block sums in double), odd lengths, and in-place scaling.
+  for (const n of [800_001, 4099, 2048]) {
+    const x = f32(generator, n);
+    const mine = backend.dot(x, x), reference = jsBackend.dot(x, x);
+    assert.ok(Math.abs(mine - reference) <= 1e-6 * reference, `${backend.name} dot of ${n}: ${mine} vs ${reference}`);
+    const y = f32(generator, n);
+    const cross = backend.dot(x, y), crossReference = jsBackend.dot(x, y);
+    assert.ok(Math.abs(cross - crossReference) <= 1e-5 * Math.sqrt(reference * jsBackend.dot(y, y)), `${backend.name} x·y of ${n}`);
+  }
+  agree(backend, 'affine scale in place', [f32(generator, big.length)], (kernels, [x]) => kernels.affine(x, 0.731, 0, x), 2.5e-7, 0); // alpha rounded to float32 first: ≤ 1.5 ulp
+  agree(backend, 'affine scale and shift', [new Float32Array(big.length)], (kernels, [out]) => kernels.affine(big, -1.5, 0.25, out), 1e-7, 1e-7);
   agree(backend, 'addScaled', [f32(generator, big.length)], (kernels, [dst]) => kernels.addScaled(dst, other, -0.37), 1e-6, 1e-7);
   agree(backend, 'addScaled α = 1', [f32(generator, big.length)], (kernels, [dst]) => kernels.addScaled(dst, other, 1), 0, 0);
 }

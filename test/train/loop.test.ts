@@ -20,6 +20,7 @@ import { trainLoop, type TrainingSnapshot } from '../../src/train/loop.js';
 import { gptTask } from '../../src/train/tasks.js';
 import { encodeStream, splitTrainVal } from '../../src/train/tokens.js';
 import { lossCurveSvg } from '../../src/train/plot.js';
+import { bufferPoolBytes, clearBufferPool } from '../../src/tensor/buffer-pool.js';
 import { createOptimizer, runTraining } from '../../src/node/train/run.js';
 import { loadCheckpoint, loadTrainingSnapshot, saveCheckpoint } from '../../src/node/train/checkpoint-dir.js';
 import type { ModelConfig } from '../../src/lm/factory.js';
@@ -228,4 +229,27 @@ test('a short seeded Shakespeare run falls below a stated loss (GPT, 200 updates
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('a step-local GPT recycles every buffer of a step and trains bit-identically to one that does not', async () => {
+  // Large enough that activations and gradients pass the pool's size threshold; dropout on, two micro-batches.
+  const long = text.repeat(4);
+  const longSplits = splitTrainVal(encodeStream(long, tokenizer));
+  const cfg = config({ maxIters: 6, batchSize: 4, blockSize: 32, gradAccumulation: 2, evalInterval: 3 });
+  const { type: _type, ...gptConfig } = modelConfig as Extract<ModelConfig, { type: 'gpt' }>;
+  const train = async (recycle: boolean) => {
+    clearBufferPool();
+    const generator = new Generator(cfg.seed);
+    const model = new GPT({ ...gptConfig, blockSize: 32, nEmbd: 64, nHead: 4 }, { generator });
+    const task = { ...gptTask(model, { splits: longSplits, batchSize: 4, blockSize: 32 }, generator, 3), stepLocal: recycle };
+    const losses: number[] = [];
+    const result = await trainLoop({ task, config: cfg, generator, optimizer: createOptimizer(model, cfg), onStep: (m) => losses.push(m.loss) });
+    return { losses, weights: weightsOf(model), val: result.state.history.val, pooled: bufferPoolBytes() };
+  };
+  assert.equal(gptTask(new GPT(gptConfig), { splits, batchSize: 4, blockSize: 16 }, new Generator(1)).stepLocal, true);
+  const plain = await train(false), recycled = await train(true);
+  assert.ok(recycled.pooled > plain.pooled, `the recycling run pooled more (${recycled.pooled} vs ${plain.pooled} bytes)`);
+  assert.deepEqual(recycled.losses, plain.losses);
+  assert.deepEqual(recycled.val, plain.val);
+  assert.deepEqual(recycled.weights, plain.weights);
 });

@@ -14,7 +14,8 @@
  * Compiled: matmul, GELU, LayerNorm, softmax / log-softmax, cross-entropy,
  * attention, embedding, AdamW (forward and backward where they have one), and,
  * from `elementwiseMinSize` elements, binary add/sub/mul/div, strided copies
- * (permute, contiguous, slicing), sum reductions and addScaled. Everything else
+ * (permute, contiguous, slicing), sum reductions, dot products, scaling
+ * (affine with beta = 0) and addScaled. Everything else
  * (unary ops, comparisons, strided scatter-adds, conv1d, …) is the js kernel.
  */
 import type {
@@ -40,6 +41,8 @@ const BINARY_CODES: Partial<Record<BinaryOpName, number>> = { add: 0, sub: 1, mu
 /** lmk_binary's LMK_COPY: out = the strided view of a; b is not read. */
 const COPY_CODE = 4;
 const UNREAD = new Float32Array(1);
+const SCALAR = new Float32Array(1);
+const UNIT_STRIDE = [1], ZERO_STRIDE = [0];
 const MAX_RANK = 8;
 
 const isF32 = (x: AnyArray | null): x is Float32Array => x instanceof Float32Array;
@@ -255,6 +258,21 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
         return;
       }
       raw.reduceSum(x, outer, n, inner, out);
+    },
+
+    dot(x: AnyArray, y: AnyArray): number {
+      if (!isF32(x) || !isF32(y) || x.length < minSize || y.length < x.length) return js.dot(x, y);
+      return raw.dot(x, y);
+    },
+
+    affine(x: AnyArray, alpha: number, beta: number, out: AnyArray): void {
+      // alpha·x as a multiply by a broadcast scalar (the gradient-clipping scale); beta ≠ 0 stays in js.
+      if (beta !== 0 || !isF32(x) || !isF32(out) || x.length < minSize || out.length !== x.length || !Number.isFinite(alpha)) {
+        js.affine(x, alpha, beta, out);
+        return;
+      }
+      SCALAR[0] = alpha;
+      raw.binary(BINARY_CODES.mul as number, x, UNIT_STRIDE, SCALAR, ZERO_STRIDE, out, [x.length]);
     },
 
     addScaled(dst: AnyArray, src: AnyArray, alpha: number): void {

@@ -79,4 +79,6 @@ export interface RawKernels {
   reduceSum(x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void;
   /** dst[i] += alpha·src[i] for i < dst.length. */
   addScaled(dst: Float32Array, src: Float32Array, alpha: number): void;
+  /** Σ x[i]·y[i] for i < x.length (y at least as long), block sums in double. */
+  dot(x: Float32Array, y: Float32Array): number;
 }

@@ -40,6 +40,7 @@ export interface WasmExports {
   binary(op: number, a: number, b: number, out: number, dims: number, rank: number): void;
   reduceSum(x: number, outer: number, n: number, inner: number, out: number): void;
   addScaled(dst: number, src: number, n: number, alpha: number): void;
+  dot(x: number, y: number, n: number): number;
 }
 
 /** How an array takes part in a call: copied in, copied out, or both. */
@@ -274,6 +275,13 @@ export function wasmRawKernels(exports: WasmExports): RawKernels {
       call.begin().add(dst, IN_OUT).add(src, IN, n).place();
       exports.addScaled(p(0), p(1), n, alpha);
       call.finish();
+    },
+    dot(x, y) {
+      const n = x.length;
+      call.begin().add(x, IN).add(y, IN, n).place();
+      const result = exports.dot(p(0), p(1), n);
+      call.finish();
+      return result;
     },
   };
 }

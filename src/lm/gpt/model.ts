@@ -273,6 +273,11 @@ export const IGNORE_TARGET = -1;
  * (default: the seeded `defaultGenerator`).
  */
 export class GPT extends Module {
+  /**
+   * forward keeps no tensor it allocates (no caches, no carried state), so a
+   * training step may recycle all of its buffers (TrainTask.stepLocal).
+   */
+  readonly stepLocal = true;
   readonly config: Readonly<GPTConfig>;
   readonly transformer: GPTTransformer;
   /** Output projection (vocabSize, nEmbd), no bias; the same Parameter as wte.weight when tied. */

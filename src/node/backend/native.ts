@@ -49,6 +49,8 @@ interface NativeAddon {
   binary: Fn<[F32, F32, F32]>;
   reduceSum: Fn<[F32, F32]>;
   addScaled: Fn<[F32, F32]>;
+  /** Writes Σ x·y to params[0]. */
+  dot: Fn<[F32, F32]>;
 }
 
 export interface NativeInfo {
@@ -189,6 +191,10 @@ function nativeRawKernels(addon: NativeAddon, p: Float64Array): RawKernels {
     addScaled(dst, src, alpha) {
       p[0] = alpha;
       addon.addScaled(dst, src);
+    },
+    dot(x, y) {
+      addon.dot(x, y);
+      return p[0];
     },
   };
 }
