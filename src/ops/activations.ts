@@ -7,7 +7,7 @@
 import type { GeluApproximation } from '../backend/backend.js';
 import { kernels, type FloatArray } from '../backend/index.js';
 import { normalizeDim } from '../tensor/shape.js';
-import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
 import { mul, sub } from './binary.js';
 import { apply1, defineOp } from './op.js';
 import { sum } from './reduce.js';
@@ -17,7 +17,7 @@ import { requireFloat } from './util.js';
 
 // gelu'(x) applied to a vector: one kernel call serves both VJP (g) and JVP (t).
 function geluDerivativeTimes(x: Tensor, v: Tensor, approximate: GeluApproximation): Tensor {
-  const out = emptyTensor(x.shape, x.dtype);
+  const out = outputTensor(x.shape, x.dtype);
   kernels.geluBackward(x.data as FloatArray, v.data as FloatArray, out.data as FloatArray, approximate);
   return out;
 }
@@ -25,7 +25,7 @@ function geluDerivativeTimes(x: Tensor, v: Tensor, approximate: GeluApproximatio
 const geluOp = defineOp<{ approximate: GeluApproximation }>({
   name: 'gelu',
   forward: ([x], { approximate }) => {
-    const out = emptyTensor(x.shape, x.dtype);
+    const out = outputTensor(x.shape, x.dtype);
     kernels.geluForward(x.data as FloatArray, out.data as FloatArray, approximate);
     return out;
   },

@@ -7,7 +7,7 @@
 import { packedLayout } from '../backend/attention-layout.js';
 import { kernels, type AttentionArgs, type AttentionGeometry, type FloatArray } from '../backend/index.js';
 import { formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
-import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
 import { add, mul, sub } from './binary.js';
 import { applyOp, defineOp } from './op.js';
 import { matmulT } from './matmul.js';
@@ -29,14 +29,14 @@ function kernelArgs(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, geomet
 const attentionOp = defineOp<AttentionAttrs, AttentionSaved>({
   name: 'scaledDotProductAttention',
   forward: ([q, k, v, mask], attrs) => {
-    const out = emptyTensor(attrs.outShape, q.dtype);
+    const out = outputTensor(attrs.outShape, q.dtype);
     const logSumExp = emptyTensor([attrs.batchHeads * attrs.queryLength], q.dtype);
     kernels.attentionForward(kernelArgs(q, k, v, mask ?? null, attrs), out.data as FloatArray, logSumExp.data as FloatArray);
     return { outputs: [out], saved: { logSumExp } };
   },
   vjp: ({ inputs: [q, k, v, mask], outputs: [out], attrs, saved }, [g]) => {
     if (!g) return [null, null, null, null];
-    const gq = emptyTensor(q.shape, q.dtype), gk = emptyTensor(k.shape, k.dtype), gv = emptyTensor(v.shape, v.dtype);
+    const gq = outputTensor(q.shape, q.dtype), gk = outputTensor(k.shape, k.dtype), gv = outputTensor(v.shape, v.dtype);
     kernels.attentionBackward(
       kernelArgs(q, k, v, mask ?? null, attrs), out.data as FloatArray, saved.logSumExp.data as FloatArray, g.data as FloatArray,
       gq.data as FloatArray, gk.data as FloatArray, gv.data as FloatArray,
@@ -162,7 +162,7 @@ function unpackHeads(qkv: Tensor, attrs: PackedAttentionAttrs): Tensor[] {
 const packedAttentionOp = defineOp<PackedAttentionAttrs, AttentionSaved>({
   name: 'packedSelfAttention',
   forward: ([qkv], attrs) => {
-    const out = emptyTensor(attrs.outShape, qkv.dtype);
+    const out = outputTensor(attrs.outShape, qkv.dtype);
     const logSumExp = emptyTensor([attrs.batchHeads * attrs.queryLength], qkv.dtype);
     const data = qkv.data as FloatArray;
     kernels.attentionForward({ ...attrs, q: data, k: data, v: data }, out.data as FloatArray, logSumExp.data as FloatArray);
@@ -171,7 +171,7 @@ const packedAttentionOp = defineOp<PackedAttentionAttrs, AttentionSaved>({
   vjp: ({ inputs: [qkv], outputs: [out], attrs, saved }, [g]) => {
     if (!g) return [null];
     // gq, gk and gv are the three column blocks of one (B, T, 3C) gradient, written in place by the kernel.
-    const gqkv = emptyTensor(qkv.shape, qkv.dtype);
+    const gqkv = outputTensor(qkv.shape, qkv.dtype); // the three blocks cover it
     const data = qkv.data as FloatArray, gData = gqkv.data as FloatArray;
     kernels.attentionBackward(
       { ...attrs, q: data, k: data, v: data }, out.data as FloatArray, saved.logSumExp.data as FloatArray, g.data as FloatArray,

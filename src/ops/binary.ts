@@ -6,7 +6,7 @@ import type { BinaryOpName } from '../backend/backend.js';
 import { kernels } from '../backend/index.js';
 import { promote, type DType } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
-import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
 import { apply1, defineOp } from './op.js';
 import { sumToShape } from './reduce.js';
 import { log, neg } from './unary.js';
@@ -23,7 +23,7 @@ function resultDtype(op: BinaryOpName, a: DType, b: DType): DType {
 
 function binaryForward(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   const shape = a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]) ? a.shape : broadcastShapes(op, a.shape, b.shape);
-  const out = emptyTensor(shape, resultDtype(op, a.dtype, b.dtype));
+  const out = outputTensor(shape, resultDtype(op, a.dtype, b.dtype));
   kernels.binary(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), out.data, shape);
   return out;
 }

@@ -7,7 +7,7 @@
 import { kernels } from '../backend/index.js';
 import { promote } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
-import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
 import { add } from './binary.js';
 import { apply1, defineOp, type OpDefinition } from './op.js';
 import { sumToShape } from './reduce.js';
@@ -28,7 +28,7 @@ function matmulForward(a: Tensor, b: Tensor, { transA, transB }: MatmulAttrs): T
   const batchA = a.shape.slice(0, ra - 2), batchB = b.shape.slice(0, rb - 2);
   const batch = broadcastShapes('matmul', batchA, batchB);
   const dtype = promote(a.dtype, b.dtype);
-  const out = emptyTensor([...batch, m, n], dtype);
+  const out = outputTensor([...batch, m, n], dtype);
   const x = a.dtype === dtype ? a.data : Float64Array.from(a.data);
   const y = b.dtype === dtype ? b.data : Float64Array.from(b.data);
   const count = sizeOf(batch);

@@ -5,7 +5,7 @@
  */
 import { kernels, type FloatArray } from '../backend/index.js';
 import { formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
-import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
 import { add, mul, sub } from './binary.js';
 import { applyOp, defineOp } from './op.js';
 import { mean } from './reduce.js';
@@ -22,7 +22,7 @@ const layerNormOp = defineOp<LayerNormAttrs, LayerNormSaved>({
     const weight = hasWeight ? inputs[1] : null;
     const bias = hasBias ? inputs[hasWeight ? 2 : 1] : null;
     const rows = cols === 0 ? 0 : x.size / cols;
-    const out = emptyTensor(x.shape, x.dtype);
+    const out = outputTensor(x.shape, x.dtype);
     const meanT = emptyTensor([rows, 1], x.dtype), rstdT = emptyTensor([rows, 1], x.dtype);
     kernels.layerNormForward(
       x.data as FloatArray, (weight?.data ?? null) as FloatArray | null, (bias?.data ?? null) as FloatArray | null,
@@ -35,7 +35,7 @@ const layerNormOp = defineOp<LayerNormAttrs, LayerNormSaved>({
     const x = inputs[0];
     const weight = hasWeight ? inputs[1] : null;
     const rows = cols === 0 ? 0 : x.size / cols;
-    const gx = emptyTensor(x.shape, x.dtype);
+    const gx = outputTensor(x.shape, x.dtype);
     const gWeight = weight ? emptyTensor(weight.shape, weight.dtype) : null;
     const gBias = hasBias ? emptyTensor([cols], x.dtype) : null;
     kernels.layerNormBackward(

@@ -35,14 +35,14 @@ function key(array: TypedArray): string {
   return `${array.constructor === Float32Array ? 'f' : array.constructor === Float64Array ? 'd' : 'i'}${array.length}`;
 }
 
-/** A zero-filled pooled buffer of this kind and length, or undefined. */
-export function takePooled(kind: 'f' | 'd' | 'i', length: number): TypedArray | undefined {
+/** A pooled buffer of this kind and length (zero-filled unless the caller will overwrite all of it), or undefined. */
+export function takePooled(kind: 'f' | 'd' | 'i', length: number, zeroed = true): TypedArray | undefined {
   const list = free.get(`${kind}${length}`);
   const array = list?.pop();
   if (!array) return undefined;
   pooled.delete(array);
   pooledBytes -= array.byteLength;
-  array.fill(0);
+  if (zeroed) array.fill(0);
   return array;
 }
 

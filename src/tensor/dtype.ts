@@ -5,10 +5,14 @@ export type DType = 'float32' | 'float64' | 'int32';
 export type FloatDType = 'float32' | 'float64';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
-/** A zero-filled array: reused from the gradient buffer pool (./buffer-pool.ts) when one of this size is free. */
-export function allocate(dtype: DType, size: number): TypedArray {
+/**
+ * A zero-filled array, reused from the buffer pool (./buffer-pool.ts) when one of
+ * this size is free. `zeroed = false` skips the fill for a pooled buffer — only for
+ * a kernel output every element of which is written before it is read.
+ */
+export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
   if (size < POOL_MIN_ELEMENTS) return allocateFresh(dtype, size);
-  const array = takePooled(dtype === 'float32' ? 'f' : dtype === 'float64' ? 'd' : 'i', size) ?? allocateFresh(dtype, size);
+  const array = takePooled(dtype === 'float32' ? 'f' : dtype === 'float64' ? 'd' : 'i', size, zeroed) ?? allocateFresh(dtype, size);
   noteAllocation(array);
   return array;
 }

@@ -154,6 +154,16 @@ export function emptyTensor(shape: Shape, dtype: DType): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape);
 }
 
+/**
+ * A tensor for a kernel to fill: its contents are unspecified (a recycled buffer
+ * is not zeroed), so use it only where the kernel writes every element — GEMM,
+ * elementwise, LayerNorm, GELU and attention outputs — and emptyTensor where a
+ * kernel accumulates into zeros.
+ */
+export function outputTensor(shape: Shape, dtype: DType): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape), false), shape);
+}
+
 const MAX_ELEMENTS_SHOWN = 1000;
 const EDGE_ITEMS = 3;
 

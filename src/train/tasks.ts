@@ -12,6 +12,7 @@
  */
 import { noGrad } from '../autograd/mode.js';
 import type { Module } from '../nn/module.js';
+import { recyclingStep } from '../tensor/buffer-pool.js';
 import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { BpttBatches, randomWindows, requireBatchable, type TokenBatch } from './batching.js';
@@ -87,22 +88,25 @@ export function gptTask(model: WindowModel, data: TaskData, generator: Generator
   requireBatchable(splits.train.length, batchSize, blockSize, 'training split', 'random');
   requireBatchable(splits.val.length, batchSize, blockSize, 'validation split', 'random');
   const batch = (split: Split, from: Generator): TokenBatch => randomWindows(splits[split], batchSize, blockSize, from);
+  const stepLocal = (model as { readonly stepLocal?: unknown }).stepLocal === true;
   return {
     model,
     tokensPerBatch: batchSize * blockSize,
-    stepLocal: (model as { readonly stepLocal?: unknown }).stepLocal === true,
+    stepLocal,
     trainLoss() {
       const { inputs, targets } = batch('train', generator);
       return lossOf(model.forward(inputs, targets));
     },
     evalLoss(split, batches) {
       const evalGenerator = new Generator(evalSeed);
+      const lossOfBatch = (): number => {
+        const { inputs, targets } = batch(split, evalGenerator);
+        return lossOf(model.forward(inputs, targets)).item();
+      };
       return inEvalMode(model, () => {
         let total = 0;
-        for (let i = 0; i < batches; i++) {
-          const { inputs, targets } = batch(split, evalGenerator);
-          total += lossOf(model.forward(inputs, targets)).item();
-        }
+        // A step-local model's evaluation batch keeps nothing either: its buffers serve the next batch.
+        for (let i = 0; i < batches; i++) total += stepLocal ? recyclingStep(lossOfBatch) : lossOfBatch();
         return total / batches;
       });
     },

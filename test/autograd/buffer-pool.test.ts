@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Generator, Tensor } from '../../src/index.js';
+import { releaseBuffer } from '../../src/tensor/buffer-pool.js';
 
 const big = [64, 96]; // above the pool's minimum size
 
@@ -98,4 +99,27 @@ test('buffer pool: retainGraph passes recycle nothing and give the same gradient
   x.grad = null;
   loss.backward();
   assert.deepEqual(gradient(), first);
+});
+
+test('buffer pool: kernels handed unzeroed buffers (outputTensor) overwrite every element', () => {
+  const generator = new Generator(7);
+  const B = 2, T = 32, C = 64;
+  const x = lm.randn([B, T, C], { generator }), w = lm.randn([3 * C, C], { generator }), w2 = lm.randn([C, C], { generator });
+  const f = (input: Tensor, weight: Tensor, proj: Tensor): Tensor => {
+    const h = lm.layerNorm(input, [C]);
+    const y = lm.packedSelfAttention(lm.matmulT(h, weight, false, true), 4, { isCausal: true });
+    const z = lm.add(input, lm.gelu(lm.matmulT(y, proj, false, true)));
+    const [q, k, v] = lm.chunk(lm.reshape(lm.matmulT(z, weight, false, true), [B, 4, T, 3 * C / 4]), 3, -1);
+    return lm.sum(lm.mul(lm.scaledDotProductAttention(q, k, v, { isCausal: true }), 0.5));
+  };
+  const inputs = [x, w, w2];
+  lm.clearBufferPool();
+  const clean = gradientsOf(f, inputs, false);
+  // Poison: the pool holds NaN-filled buffers of every size the ops above allocate.
+  for (const size of [B * T * C, B * T * 3 * C, B * T * C / 2, 3 * C * C, C * C]) {
+    for (let i = 0; i < 6; i++) releaseBuffer(new Float32Array(size).fill(NaN));
+  }
+  const poisoned = gradientsOf(f, inputs, false);
+  for (let i = 0; i < clean.length; i++) assert.deepEqual(poisoned[i], clean[i], `input ${i}`);
+  lm.clearBufferPool();
 });
