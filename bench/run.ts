@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only core,kernels,gpt,tokenizer,ngram,quality] [-- --seeds N] [-- --write]`:
+ * `npm run bench [-- --quick] [-- --only core,kernels,gemm,gpt,tokenizer,ngram,quality] [-- --seeds N] [-- --write]`:
  * runs every benchmark section, prints one markdown report, and with `--write`
  * saves it to bench/RESULTS.md together with the machine it ran on.
  */
@@ -7,6 +7,7 @@ import '../src/node/backend/auto.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchCore } from './core.js';
+import { benchGemm } from './gemm.js';
 import { benchGptStep } from './gpt-step.js';
 import { benchKernels } from './kernels.js';
 import { machineDescription } from './machine.js';
@@ -18,6 +19,7 @@ import { benchTokenizerTrain } from './tokenizer-train.js';
 const sections: Record<string, (options: { quick: boolean; seeds: number }) => Promise<string>> = {
   core: benchCore,
   kernels: benchKernels,
+  gemm: benchGemm,
   gpt: benchGptStep,
   tokenizer: async (o) => `${await benchTokenizerEncode(o)}\n${await benchTokenizerTrain(o)}`,
   ngram: benchNgram,

@@ -25,6 +25,12 @@ function matmulForward(a: Tensor, b: Tensor, { transA, transB }: MatmulAttrs): T
   if (k !== kb) {
     throw new ShapeError(`matmul: inner dimensions differ: ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} @ ${formatShape(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
   }
+  if (ra === 2 && rb === 2 && a.dtype === b.dtype) {
+    // The common case (every nn.Linear), without the batch bookkeeping below: per-op overhead matters at small sizes.
+    const out = outputTensor([m, n], a.dtype);
+    kernels.matmul({ a: a.data as Float32Array, b: b.data as Float32Array, out: out.data as Float32Array, m, n, k, transA, transB });
+    return out;
+  }
   const batchA = a.shape.slice(0, ra - 2), batchB = b.shape.slice(0, rb - 2);
   const batch = broadcastShapes('matmul', batchA, batchB);
   const dtype = promote(a.dtype, b.dtype);

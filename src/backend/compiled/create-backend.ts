@@ -44,6 +44,8 @@ const UNREAD = new Float32Array(1);
 const SCALAR = new Float32Array(1);
 const UNIT_STRIDE = [1], ZERO_STRIDE = [0];
 const MAX_RANK = 8;
+/** Multiply-adds below which matmul runs the js kernel (8³). */
+const SMALL_MATMUL = 512;
 
 const isF32 = (x: AnyArray | null): x is Float32Array => x instanceof Float32Array;
 const isF32OrNull = (x: FloatArray | null): x is Float32Array | null => x === null || x instanceof Float32Array;
@@ -65,7 +67,9 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
       const aStride = args.aBatchStride ?? m * k;
       const bStride = args.bBatchStride ?? k * n;
       const outStride = args.outBatchStride ?? m * n;
-      if (!isF32(a) || !isF32(b) || !isF32(out) || !matmulIsValid(args, batch, aStride, bStride, outStride)) {
+      // Tiny products stay in js: the js loop is as fast as the call, and validating tiny arrays for aliasing reads
+      // `.buffer`, which makes V8 move an on-heap typed array off the heap (microseconds per call).
+      if (batch * m * n * k < SMALL_MATMUL || !isF32(a) || !isF32(b) || !isF32(out) || !matmulIsValid(args, batch, aStride, bStride, outStride)) {
         js.matmul(args);
         return;
       }
