@@ -3,7 +3,9 @@
  * 512³, 1024³ and the baby GPT's shapes, forward and both backward products, on
  * 1 and 2 threads: lmkit's native kernel through the backend interface, and a
  * one-node ONNX Gemm (./onnx-gemm.ts) through an InferenceSession with the same
- * thread count. Both time only repeated calls on preallocated inputs; onnxruntime
+ * thread count; on 1 thread also the WebAssembly build of the same kernel (its
+ * calls include copying the operands into the module's memory and the result
+ * out). Both time only repeated calls on preallocated inputs; onnxruntime
  * also allocates its output per run (its API has no preallocated output for a
  * plain run), which matters only for the smallest shapes.
  */
@@ -70,7 +72,9 @@ function loadOrt(): Ort | string {
 }
 
 export async function benchGemm(options: { quick: boolean }): Promise<string> {
-  if (!registerNodeBackends().includes('native')) return '### GEMM beside onnxruntime (MLAS)\n\nThe native backend is not built here; nothing to compare.\n';
+  const backends = registerNodeBackends();
+  const hasWasm = backends.includes('wasm');
+  if (!backends.includes('native')) return '### GEMM beside onnxruntime (MLAS)\n\nThe native backend is not built here; nothing to compare.\n';
   const active = getBackend().name;
   const threadsBefore = getNumThreads();
   setBackend('native');
@@ -86,6 +90,13 @@ export async function benchGemm(options: { quick: boolean }): Promise<string> {
         const flops = 2 * m * n * k;
         const kernels = getBackend();
         const ours = await timeCalls(() => kernels.matmul({ a, b, out, m, n, k, transA, transB }), flops);
+        let wasm: number | null = null;
+        if (threads === 1 && hasWasm) {
+          setBackend('wasm');
+          const wasmKernels = getBackend();
+          wasm = await timeCalls(() => wasmKernels.matmul({ a, b, out, m, n, k, transA, transB }), flops);
+          setBackend('native');
+        }
         let theirs: number | null = null;
         if (typeof ort !== 'string') {
           const session = await ort.InferenceSession.create(gemmModel(m, n, k, transA, transB), {
@@ -97,7 +108,10 @@ export async function benchGemm(options: { quick: boolean }): Promise<string> {
         const gflops = (ms: number): string => (flops / ms / 1e6).toFixed(0);
         const ratio = theirs === null ? null : theirs / ours;
         if (ratio !== null) ratios.push(ratio);
-        rows.push([threads, shape.label, `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, gflops(ours), theirs === null ? '—' : gflops(theirs), ratio === null ? '—' : `${(100 * ratio).toFixed(0)}%`]);
+        rows.push([
+          threads, shape.label, `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, gflops(ours), theirs === null ? '—' : gflops(theirs),
+          ratio === null ? '—' : `${(100 * ratio).toFixed(0)}%`, wasm === null ? '—' : gflops(wasm),
+        ]);
       }
     }
   } finally {
@@ -105,6 +119,6 @@ export async function benchGemm(options: { quick: boolean }): Promise<string> {
     setBackend(active);
   }
   const note = typeof ort === 'string' ? `\n\n${ort}.` : `\n\nlmkit's GEMM reaches ${(100 * Math.min(...ratios)).toFixed(0)}–${(100 * Math.max(...ratios)).toFixed(0)}% of MLAS's speed across these rows (median ${(100 * median(ratios)).toFixed(0)}%).`;
-  return '### GEMM beside onnxruntime-node (MLAS)\n\nfloat32 GFLOP/s, median of 5 timed batches; "lmkit / MLAS" is lmkit\'s speed as a share of onnxruntime\'s.\n\n' +
-    markdownTable(['threads', 'shape', 'op', 'lmkit native GFLOP/s', 'onnxruntime GFLOP/s', 'lmkit / MLAS'], rows) + note + '\n';
+  return '### GEMM beside onnxruntime-node (MLAS)\n\nfloat32 GFLOP/s, median of 5 timed batches; "lmkit / MLAS" is lmkit\'s speed as a share of onnxruntime\'s; the wasm column includes copying operands into and out of the module\'s memory.\n\n' +
+    markdownTable(['threads', 'shape', 'op', 'lmkit native GFLOP/s', 'onnxruntime GFLOP/s', 'lmkit / MLAS', 'lmkit wasm GFLOP/s (1 thread)'], rows) + note + '\n';
 }

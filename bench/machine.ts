@@ -7,8 +7,9 @@ export function machineDescription(): string {
   const cpu = cpus();
   let flags = '';
   try {
-    const info = execFileSync('grep', ['-m1', '-o', '-w', 'avx512f\\|avx2', '/proc/cpuinfo'], { encoding: 'utf8' }).trim();
-    flags = info ? `, ${info}` : '';
+    // One line of matches per flag found on the first CPU's line: report the widest.
+    const found = execFileSync('grep', ['-m1', '-o', '-w', 'avx512f\\|avx2', '/proc/cpuinfo'], { encoding: 'utf8' }).split('\n');
+    flags = found.includes('avx512f') ? ', avx512f' : found.includes('avx2') ? ', avx2' : '';
   } catch {
     flags = '';
   }

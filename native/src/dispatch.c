@@ -565,18 +565,24 @@ void lmk_add_scaled(float *dst, const float *src, long n, float alpha) {
   lmk_parallel(job.tasks, add_scaled_task, &job);
 }
 
+/* Σ x·y as the in-order double sum of fixed 4096-element block sums: the same bits for any thread count. */
 typedef struct {
   const float *x, *y;
-  long n, tasks;
-  double partial[64];
+  long n, blocks, tasks;
+  double *block_sums;
 } dot_job;
+
+#define DOT_BLOCK 4096
 
 static void dot_task(void *ctx, long task, int thread) {
   (void)thread;
-  dot_job *job = (dot_job *)ctx;
+  const dot_job *job = (const dot_job *)ctx;
   long begin, end;
-  split_range(job->n, job->tasks, task, 4096, &begin, &end);
-  job->partial[task] = end > begin ? kernels->dot_row(job->x + begin, job->y + begin, end - begin) : 0.0;
+  split_range(job->blocks, job->tasks, task, 1, &begin, &end);
+  for (long block = begin; block < end; block++) {
+    const long first = block * DOT_BLOCK, count = job->n - first < DOT_BLOCK ? job->n - first : DOT_BLOCK;
+    job->block_sums[block] = kernels->dot_row(job->x + first, job->y + first, count);
+  }
 }
 
 double lmk_dot(const float *x, const float *y, long n) {
@@ -584,9 +590,13 @@ double lmk_dot(const float *x, const float *y, long n) {
   job.x = x;
   job.y = y;
   job.n = n;
-  job.tasks = tasks_for(2.0 * n, 64);
+  job.blocks = (n + DOT_BLOCK - 1) / DOT_BLOCK;
+  if (job.blocks == 0) return 0.0;
+  /* The caller's work buffer: dot_task itself uses none. */
+  job.block_sums = (double *)lmk_buffer(0, LMK_SLOT_WORK, (size_t)job.blocks * sizeof(double));
+  job.tasks = tasks_for(2.0 * n, job.blocks);
   lmk_parallel(job.tasks, dot_task, &job);
   double total = 0.0;
-  for (long t = 0; t < job.tasks; t++) total += job.partial[t];
+  for (long block = 0; block < job.blocks; block++) total += job.block_sums[block];
   return total;
 }

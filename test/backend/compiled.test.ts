@@ -245,10 +245,10 @@ const native = compiled.find((backend) => backend.name === 'native');
 if (native) {
   test('native: results are bit-identical with 1 and 2 threads', () => {
     const before = getNumThreads();
-    const run = (threads: number): Float32Array[] => {
+    const run = (threads: number): (Float32Array | Float64Array)[] => {
       setNumThreads(threads);
       const generator = new Generator(9);
-      const a = f32(generator, 768 * 128), b = f32(generator, 128 * 384), outs: Float32Array[] = [];
+      const a = f32(generator, 768 * 128), b = f32(generator, 128 * 384), outs: (Float32Array | Float64Array)[] = [];
       const out = new Float32Array(768 * 384);
       native.matmul({ a, b, out, m: 768, n: 384, k: 128, transA: false, transB: false });
       outs.push(out);
@@ -260,6 +260,16 @@ if (native) {
       native.layerNormForward(a, null, null, new Float32Array(768 * 128), mean, rstd, 768, 128, 1e-5);
       native.layerNormBackward(a, a.subarray(0, 128), mean, rstd, a, gx, gWeight, gBias, 768, 128);
       outs.push(gx, gWeight, gBias);
+      // The gradient norm (dot over fixed blocks) and the packed attention backward, split by batch·head.
+      outs.push(Float64Array.of(native.dot(a, a), native.dot(out, out)));
+      const qkv = f32(generator, 4 * 64 * 384), packed: AttentionArgs = {
+        batchHeads: 16, queryLength: 64, keyLength: 64, headDim: 32, valueDim: 32, scale: 0.2, causal: true,
+        layout: packedLayout(64, 4, 32), q: qkv, k: qkv, v: qkv,
+      };
+      const y = new Float32Array(4 * 64 * 128), lse = new Float32Array(16 * 64), g = new Float32Array(qkv.length);
+      native.attentionForward(packed, y, lse);
+      native.attentionBackward(packed, y, lse, y, g, g, g);
+      outs.push(y, g);
       return outs;
     };
     try {
