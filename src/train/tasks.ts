@@ -134,20 +134,33 @@ function stateFromTensors(tensors: Map<string, Tensor>): StateRecord | null {
   return Object.keys(record).length > 0 ? record : null;
 }
 
+/** The same state in fresh buffers (not from the buffer pool, so no step recycles them). */
+function copyState<State extends StateRecord>(state: State): State {
+  const copy = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
+  if (state instanceof Tensor) return copy(state) as State;
+  const record: Record<string, Tensor | undefined> = {};
+  for (const [key, value] of Object.entries(state)) record[key] = value && copy(value);
+  return record as State;
+}
+
 export function rnnTask<State extends StateRecord>(model: RecurrentModel<State>, data: TaskData): TrainTask {
   const { splits, batchSize, blockSize } = data;
   const train = new BpttBatches(splits.train, batchSize, blockSize, 'training split');
   // Validate the validation split up front (a too-short split should fail before training, not at the first eval).
   requireBatchable(splits.val.length, batchSize, blockSize, 'validation split', 'sequential');
   let carried: State | null = null;
+  const stepLocal = (model as { readonly stepLocal?: unknown }).stepLocal === true;
   return {
     model,
     tokensPerBatch: batchSize * blockSize,
+    stepLocal,
     trainLoss() {
       const { inputs, targets, reset } = train.next();
       if (reset) carried = null;
       const result = model.forward(inputs, targets, carried);
       carried = model.detachState(result.state); // truncated BPTT: keep the values, cut the graph
+      // The step's buffers are recycled when it ends: the carried values must live in buffers of their own.
+      if (stepLocal) carried = copyState(carried);
       return lossOf(result);
     },
     evalLoss(split, batches) {

@@ -21,6 +21,7 @@ import type { ModelConfig } from '../../src/lm/factory.js';
 import { CharTokenizer } from '../../src/text/char.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { bufferPoolBytes, clearBufferPool } from '../../src/tensor/buffer-pool.js';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { trainLoop, type TrainingSnapshot } from '../../src/train/loop.js';
 import { BpttBatches } from '../../src/train/batching.js';
@@ -198,4 +199,24 @@ test('createOptimizer: weight decay on ≥ 2-D weights only; embeddings decayed 
   const [rnnDecay, rnnNoDecay] = groups(rnn, false);
   assert.deepEqual(rnnDecay.names, ['rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'decoder.weight']);
   assert.deepEqual(rnnNoDecay.names, ['encoder.weight', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0', 'decoder.bias']);
+});
+
+test('an LSTM step recycles its buffers (the carried state is copied out) and trains bit-identically to one that does not', async () => {
+  // Gates (8 × 4·256) and the carried state (2 × 8 × 256) reach the pool's size threshold; dropout on; the lanes wrap.
+  const cfg = config({ maxIters: 12, batchSize: 8, blockSize: 5, evalInterval: 6 });
+  const { type: _type, ...rest } = rnnConfig;
+  const train = async (recycle: boolean) => {
+    clearBufferPool();
+    const generator = new Generator(cfg.seed);
+    const model = new RNNLM({ ...rest, embeddingSize: 16, hiddenSize: 256, tieWeights: false }, { generator }); // state (2, 8, 256) is pooled-size too
+    const task = { ...rnnTask(model, { splits, batchSize: cfg.batchSize, blockSize: cfg.blockSize }), stepLocal: recycle };
+    const losses: number[] = [];
+    await trainLoop({ task, config: cfg, generator, optimizer: createOptimizer(model, cfg), onStep: (m) => losses.push(m.loss) });
+    return { losses, weights: weightsOf(model), pooled: bufferPoolBytes() };
+  };
+  assert.equal(setupRnn(cfg).task.stepLocal, true);
+  const plain = await train(false), recycled = await train(true);
+  assert.ok(recycled.pooled > plain.pooled, `the recycling run pooled more (${recycled.pooled} vs ${plain.pooled} bytes)`);
+  assert.deepEqual(recycled.losses, plain.losses);
+  assert.deepEqual(recycled.weights, plain.weights);
 });

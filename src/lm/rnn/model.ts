@@ -106,6 +106,11 @@ export class RNNLM extends Module {
   readonly rnn: RNN | LSTM | GRU;
   /** Output projection (vocabSize, hiddenSize) + bias; its weight is encoder.weight when tied. */
   readonly decoder: Linear;
+  /**
+   * forward keeps no tensor it allocates (the state it returns is the caller's to
+   * keep or copy), so a training step may recycle all of its buffers (TrainTask.stepLocal).
+   */
+  readonly stepLocal = true;
 
   constructor(config: RNNLMConfigInput, options: ModuleOptions = {}) {
     super();
