@@ -88,6 +88,18 @@ function pytorchReference(iters: number, sample: number): { ms: number | null; t
   }
 }
 
+/** ms/update of the wasm backend on one worker per CPU, timed by bench/profile-step.ts in a child process. */
+function wasmOnWorkers(): { label: string; ms: number } | null {
+  const script = fileURLToPath(new URL('./profile-step.js', import.meta.url));
+  try {
+    const out = execFileSync(process.execPath, [script, '24'], { env: { ...process.env, LMKIT_BACKEND: 'wasm' }, encoding: 'utf8' });
+    const match = /^(wasm \(\d+ threads\)): ([\d.]+) ms/m.exec(out);
+    return match ? { label: match[1], ms: Number(match[2]) } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The backends to time, fastest first, with the updates each gets (the js backend is ~1 s per update). */
 function backendsToTime(quick: boolean): { name: string; steps: number }[] {
   const have = new Set(registerNodeBackends());
@@ -134,6 +146,9 @@ export async function benchGptStep(options: { quick: boolean }): Promise<string>
     generation.push([`lmkit ${label}, no cache (crop to 64 and recompute)`, `${generationTokensPerSecond(uncachedCount, false).toFixed(0)}${uncachedCount < sample ? ` (${uncachedCount} tokens)` : ''}`, generationTokensPerSecond(window, false).toFixed(0)]);
   }
   lm.setBackend(active);
+  // The wasm backend on workers: Node starts them only when wasm is the backend asked for, so in a child process.
+  const threadedWasm = options.quick ? null : wasmOnWorkers();
+  if (threadedWasm) training.push([`lmkit, ${threadedWasm.label}`, threadedWasm.ms.toFixed(1), ratio(threadedWasm.ms, torchMs)]);
   training.push([`PyTorch, same run (${torch.note})`, torchMs ? `${torchMs.toFixed(1)}${spread(torchRuns)}` : '—', torchMs ? '1.00×' : '—']);
   training.push(['TensorFlow.js 4.22 WASM SIMD (issue figure, same machine type)', '1392', ratio(1392, torchMs)]);
   generation.push(['PyTorch nanoGPT-style generate, no cache, same run', torch.tokensPerSecond ? torch.tokensPerSecond.toFixed(0) : '—', '—']);

@@ -45,7 +45,7 @@ export { parseSafetensors, serializeSafetensors, SafetensorsError, type Safetens
 // GPT (Transformer-LM), its KV-cached LanguageModel, and Hugging Face GPT-2 weight conversion (issue 4).
 export * from './lm/gpt.js';
 // The WebAssembly backend (issue 5): in browsers `await initWasmBackend()`; Node selects it automatically.
-export { initWasmBackend, initWasmBackendSync, type InitWasmOptions } from './backend/wasm/index.js';
+export { initWasmBackend, initWasmBackendSync, wasmThreads, setWasmThreads, type InitWasmOptions, type WorkerSpawner, type WasmWorkerData } from './backend/wasm/index.js';
 // RNN-LM (Elman RNN / LSTM / GRU language model) and its LanguageModel adapter.
 export * from './lm/rnn-lm.js';
 // Language-model training (issue 4): model factory, token streams and batches, tasks, the loop, checkpoint (de)serialization, metrics, loss plot, presets.

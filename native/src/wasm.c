@@ -24,17 +24,35 @@ double lmk_log(double x) { return js_log(x); }
 extern unsigned char __heap_base;
 static size_t heap_top;
 
+#ifdef LMK_WASM_THREADS
+/* Workers take work buffers concurrently: one spin lock around the bump allocator (rarely contended). */
+static _Atomic int heap_lock;
+static void lock_heap(void) {
+  int expected = 0;
+  while (!__c11_atomic_compare_exchange_weak(&heap_lock, &expected, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) expected = 0;
+}
+static void unlock_heap(void) { __c11_atomic_store(&heap_lock, 0, __ATOMIC_RELEASE); }
+#else
+static void lock_heap(void) {}
+static void unlock_heap(void) {}
+#endif
+
 /* A new 64-byte-aligned block of `bytes` at the top of memory; 0 when memory cannot grow. */
 static void *take_block(size_t bytes) {
+  lock_heap();
   if (!heap_top) heap_top = (size_t)&__heap_base;
   const size_t start = (heap_top + 63) & ~(size_t)63;
   const size_t end = start + bytes;
   const size_t have = __builtin_wasm_memory_size(0) * 65536;
   if (end > have) {
     const size_t pages = (end - have + 65535) / 65536;
-    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) return 0;
+    if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) {
+      unlock_heap();
+      return 0;
+    }
   }
   heap_top = end;
+  unlock_heap();
   return (void *)start;
 }
 
@@ -43,7 +61,11 @@ typedef struct {
   size_t size;
 } region;
 
-static region work[LMK_SLOT_COUNT];
+#ifdef LMK_WASM_THREADS
+static region work[LMK_MAX_THREADS][LMK_SLOT_COUNT];
+#else
+static region work[1][LMK_SLOT_COUNT];
+#endif
 static region arguments;
 
 static void *grow(region *r, size_t bytes) {
@@ -59,9 +81,31 @@ static void *grow(region *r, size_t bytes) {
 }
 
 void *lmk_buffer(int thread, int slot, size_t bytes) {
+#ifdef LMK_WASM_THREADS
+  return grow(&work[thread][slot], bytes);
+#else
   (void)thread;
-  return grow(&work[slot], bytes);
+  return grow(&work[0][slot], bytes);
+#endif
 }
+
+#ifdef LMK_WASM_THREADS
+/* Threaded build: JavaScript starts each worker on its own instance of this module over the shared memory,
+ * gives it a stack (stackBlock) and calls setStackPointer then workerLoop(index), which never returns. */
+void lmk_wasm_worker_loop(int self);
+long lmk_wasm_worker_tasks(void);
+
+EXPORT(stackBlock) void *wasm_stack_block(size_t bytes) { return take_block(bytes); }
+
+/* Every instance starts on the linker's stack; a worker moves to its own block before anything else runs. */
+EXPORT(setStackPointer) void wasm_set_stack_pointer(void *top) {
+  __asm__ volatile(".globaltype __stack_pointer, i32\n\tlocal.get %0\n\tglobal.set __stack_pointer" : : "r"(top));
+}
+
+EXPORT(workerLoop) void wasm_worker_loop(int self) { lmk_wasm_worker_loop(self); }
+EXPORT(setThreads) int wasm_set_threads(int threads) { return lmk_set_threads(threads); }
+EXPORT(workerTasks) double wasm_worker_tasks(void) { return (double)lmk_wasm_worker_tasks(); }
+#endif
 
 EXPORT(init) int wasm_init(void) { return lmk_init(0); }
 

@@ -3,6 +3,7 @@
 // broken addon falls back with exactly one notice on stderr; an explicit choice
 // that is honoured prints nothing.
 import { test } from 'node:test';
+import { availableParallelism } from 'node:os';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,10 @@ function version(env: Record<string, string>): { stdout: string; stderr: string 
   return { stdout: result.stdout.trim(), stderr: result.stderr.trim() };
 }
 
+/** The wasm backend runs one worker per further CPU (when it is the one in use). */
+const cpus = Math.min(availableParallelism(), 64);
+const wasmLabel = cpus > 1 ? `wasm (${cpus} threads)` : 'wasm';
+
 test('without LMKIT_BACKEND the fastest backend is chosen silently', () => {
   const { stdout, stderr } = version({});
   assert.match(stdout, hasNative ? /backend: native \((avx512|avx2|generic), \d+ threads?\)/ : /backend: wasm/);
@@ -32,14 +37,17 @@ test('without LMKIT_BACKEND the fastest backend is chosen silently', () => {
 test('LMKIT_BACKEND=js and =wasm are honoured without a notice, even with no addon', () => {
   for (const name of ['js', 'wasm']) {
     const { stdout, stderr } = version({ LMKIT_BACKEND: name, LMKIT_NATIVE_PATH: '/nonexistent/lmkit_native.node' });
-    assert.equal(stdout, `backend: ${name}`);
+    assert.equal(stdout, `backend: ${name === 'wasm' ? wasmLabel : name}`);
     assert.equal(stderr, '');
   }
+  // LMKIT_THREADS sizes the wasm worker pool too.
+  assert.equal(version({ LMKIT_BACKEND: 'wasm', LMKIT_THREADS: '1' }).stdout, 'backend: wasm');
+  assert.equal(version({ LMKIT_BACKEND: 'wasm', LMKIT_THREADS: '3' }).stdout, 'backend: wasm (3 threads)');
 });
 
 test('a missing addon falls back to wasm with one notice', () => {
   const { stdout, stderr } = version({ LMKIT_NATIVE_PATH: '/nonexistent/lmkit_native.node' });
-  assert.equal(stdout, 'backend: wasm');
+  assert.equal(stdout, `backend: ${wasmLabel}`);
   const lines = stderr.split('\n');
   assert.equal(lines.length, 1, stderr);
   assert.match(lines[0], /^lmkit: native backend unavailable \(the addon was not built \(no \/nonexistent\/lmkit_native\.node\)\); using wasm\. .*npm rebuild lmkit.*LMKIT_BACKEND=wasm/);
@@ -51,11 +59,11 @@ test('a broken addon falls back too, naming the load error; LMKIT_BACKEND=native
     const path = join(dir, 'lmkit_native.node');
     writeFileSync(path, 'not a shared library');
     const auto = version({ LMKIT_NATIVE_PATH: path });
-    assert.equal(auto.stdout, 'backend: wasm');
+    assert.equal(auto.stdout, `backend: ${wasmLabel}`);
     assert.equal(auto.stderr.split('\n').length, 1);
     assert.match(auto.stderr, /native backend unavailable \(.*(invalid ELF|file too short|not a valid).*\); using wasm/);
     const asked = version({ LMKIT_NATIVE_PATH: path, LMKIT_BACKEND: 'native' });
-    assert.equal(asked.stdout, 'backend: wasm');
+    assert.equal(asked.stdout, `backend: ${wasmLabel}`);
     assert.match(asked.stderr, /^lmkit: LMKIT_BACKEND=native is not available \(.*\); using wasm$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

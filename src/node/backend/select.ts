@@ -14,7 +14,9 @@
  * or the CLI runs `selectNodeBackend()`; the browser entry never does.
  */
 import { availableBackends, getBackend, registerBackend, setBackend } from '../../backend/index.js';
-import { initWasmBackendSync } from '../../backend/wasm/index.js';
+import { availableParallelism } from 'node:os';
+import { initWasmBackendSync, setWasmThreads, wasmThreads } from '../../backend/wasm/index.js';
+import { nodeWorkerSpawner } from './wasm-workers.js';
 import { loadNativeBackend, type NativeBackend, type NativeInfo } from './native.js';
 
 export type BackendName = 'js' | 'wasm' | 'native';
@@ -70,7 +72,10 @@ export function registerNodeBackends(problems: string[] = []): string[] {
       nativeFailure = message(error);
     }
     try {
-      initWasmBackendSync({ select: false });
+      // Workers for the wasm build only when it will do the work: no addon here, or wasm asked for by name.
+      const wasmWanted = !native || (process.env.LMKIT_BACKEND ?? '').trim().toLowerCase() === 'wasm';
+      const threads = wasmWanted ? threadsFromEnvironment([]) ?? availableParallelism() : 1;
+      initWasmBackendSync({ select: false, threads, spawnWorker: nodeWorkerSpawner });
     } catch (error) {
       wasmFailure = message(error);
     }
@@ -126,27 +131,30 @@ export function backendReport(): BackendReport {
 }
 
 /**
- * Threads for the native backend's large kernels (PyTorch's set_num_threads);
- * clamped to [1, 64]. Returns the count in effect — 1 without the native addon
- * (the js and wasm backends are single-threaded).
+ * Threads for the large kernels (PyTorch's set_num_threads) of the native
+ * backend, clamped to [1, 64], and of the wasm backend, capped by the workers it
+ * started with. Returns the count in effect for the native backend (for wasm when
+ * there is no addon); the js backend is single-threaded.
  */
 export function setNumThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`setNumThreads: threads must be a positive integer, got ${threads}`);
   }
   registerNodeBackends();
-  return native ? native.setThreads(threads) : 1;
+  const wasm = setWasmThreads(threads);
+  return native ? native.setThreads(threads) : wasm;
 }
 
-/** Threads the native backend uses (1 without the native addon). */
+/** Threads the native backend uses (the wasm backend's without the native addon). */
 export function getNumThreads(): number {
   registerNodeBackends();
-  return native ? native.info.threads : 1;
+  return native ? native.info.threads : wasmThreads();
 }
 
 /** One line for `lmkit --version` and the bench: the active backend and, for native, its ISA and threads. */
 export function describeBackend(): string {
   const name = getBackend().name;
   if (name === 'native' && native) return `native (${native.info.isa}, ${native.info.threads} thread${native.info.threads === 1 ? '' : 's'})`;
+  if (name === 'wasm' && wasmThreads() > 1) return `wasm (${wasmThreads()} threads)`;
   return name;
 }
