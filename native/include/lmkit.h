@@ -38,8 +38,10 @@ void lmk_matmul(const float *a, const float *b, float *out, long m, long n, long
                 int trans_a, int trans_b, long batch, long a_stride, long b_stride, long out_stride,
                 int accumulate);
 
-void lmk_gelu_forward(const float *x, float *out, long n, int tanh_approx);
-void lmk_gelu_backward(const float *x, const float *gy, float *gx, long n, int tanh_approx);
+/** out = GELU(x + bias) with bias (cols) broadcast over rows of x (n = rows·cols), or GELU(x) when bias is NULL. */
+void lmk_gelu_forward(const float *x, const float *bias, long cols, float *out, long n, int tanh_approx);
+/** gx = gy·GELU'(x + bias) (bias as in forward). */
+void lmk_gelu_backward(const float *x, const float *bias, long cols, const float *gy, float *gx, long n, int tanh_approx);
 
 /* weight, bias, g_weight, g_bias may be NULL. */
 void lmk_layer_norm_forward(const float *x, const float *weight, const float *bias, float *out,

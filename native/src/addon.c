@@ -121,20 +121,20 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
 static napi_value gelu_forward(napi_env env, napi_callback_info info) {
   call c;
   if (!begin_call(env, info, &c, 2)) return NULL;
-  const float *x = F32(0);
+  const float *x = F32(0), *bias = F32_OR_NULL(2); /* optional bias (cols), broadcast over rows */
   float *out = F32(1);
-  const long n = (long)array_length(&c, 0);
-  RUN(lmk_gelu_forward(x, out, n, (int)P(0)));
+  const long n = (long)array_length(&c, 0), cols = bias ? (long)array_length(&c, 2) : 0;
+  RUN(lmk_gelu_forward(x, bias, cols, out, n, (int)P(0)));
   return NULL;
 }
 
 static napi_value gelu_backward(napi_env env, napi_callback_info info) {
   call c;
   if (!begin_call(env, info, &c, 3)) return NULL;
-  const float *x = F32(0), *gy = F32(1);
+  const float *x = F32(0), *gy = F32(1), *bias = F32_OR_NULL(3);
   float *gx = F32(2);
-  const long n = (long)array_length(&c, 0);
-  RUN(lmk_gelu_backward(x, gy, gx, n, (int)P(0)));
+  const long n = (long)array_length(&c, 0), cols = bias ? (long)array_length(&c, 3) : 0;
+  RUN(lmk_gelu_backward(x, bias, cols, gy, gx, n, (int)P(0)));
   return NULL;
 }
 

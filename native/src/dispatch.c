@@ -199,9 +199,9 @@ void lmk_matmul(const float *a, const float *b, float *out, long m, long n, long
 /* ------------------------------------------------------------- GELU ---- */
 
 typedef struct {
-  const float *x, *gy;
+  const float *x, *gy, *bias;
   float *out;
-  long n, tasks;
+  long n, tasks, cols;
   int tanh_approx, backward;
 } elementwise_job;
 
@@ -211,17 +211,20 @@ static void gelu_task(void *ctx, long task, int thread) {
   long begin, end;
   split_range(job->n, job->tasks, task, 64, &begin, &end);
   if (end <= begin) return;
-  if (job->backward) kernels->gelu_backward(job->x + begin, job->gy + begin, job->out + begin, end - begin, job->tanh_approx);
-  else kernels->gelu_forward(job->x + begin, job->out + begin, end - begin, job->tanh_approx);
+  if (job->backward) {
+    kernels->gelu_backward(job->x + begin, job->bias, job->cols, begin, job->gy + begin, job->out + begin, end - begin, job->tanh_approx);
+  } else {
+    kernels->gelu_forward(job->x + begin, job->bias, job->cols, begin, job->out + begin, end - begin, job->tanh_approx);
+  }
 }
 
-void lmk_gelu_forward(const float *x, float *out, long n, int tanh_approx) {
-  elementwise_job job = { x, 0, out, n, tasks_for(30.0 * n, 64), tanh_approx, 0 };
+void lmk_gelu_forward(const float *x, const float *bias, long cols, float *out, long n, int tanh_approx) {
+  elementwise_job job = { x, 0, bias, out, n, tasks_for(30.0 * n, 64), cols, tanh_approx, 0 };
   lmk_parallel(job.tasks, gelu_task, &job);
 }
 
-void lmk_gelu_backward(const float *x, const float *gy, float *gx, long n, int tanh_approx) {
-  elementwise_job job = { x, gy, gx, n, tasks_for(40.0 * n, 64), tanh_approx, 1 };
+void lmk_gelu_backward(const float *x, const float *bias, long cols, const float *gy, float *gx, long n, int tanh_approx) {
+  elementwise_job job = { x, gy, bias, gx, n, tasks_for(40.0 * n, 64), cols, tanh_approx, 1 };
   lmk_parallel(job.tasks, gelu_task, &job);
 }
 

@@ -35,8 +35,9 @@ typedef struct {
   /** Packed-panel geometry, so the driver can split GEMMs on tile boundaries. */
   int mr, nr;
   void (*gemm)(const lmk_gemm *g, int thread);
-  void (*gelu_forward)(const float *x, float *out, long n, int tanh_approx);
-  void (*gelu_backward)(const float *x, const float *gy, float *gx, long n, int tanh_approx);
+  /** GELU of elements [offset, offset + n) of a (rows, cols) input, plus bias[i mod cols] when bias is not NULL. */
+  void (*gelu_forward)(const float *x, const float *bias, long cols, long offset, float *out, long n, int tanh_approx);
+  void (*gelu_backward)(const float *x, const float *bias, long cols, long offset, const float *gy, float *gx, long n, int tanh_approx);
   void (*layer_norm_forward)(const float *x, const float *weight, const float *bias, float *out,
                              float *mean, float *rstd, long row_begin, long row_end, long cols, float eps);
   /** Writes gx for the rows; adds Σ_rows gy·x̂ and Σ_rows gy into the double column sums (length 2·cols). */

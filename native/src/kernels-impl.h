@@ -363,25 +363,53 @@ LMK_INLINE vf vgelu_grad(vf x, int tanh_approx) {
   return vnormal_cdf(x) + x_density;
 }
 
-static void gelu_forward(const float *x, float *out, long n, int tanh_approx) {
+/* GELU of x[0:n) (+ b[0:n) when b is not NULL: the fused bias + GELU, summed in float32 as an add would). */
+static void gelu_span(const float *x, const float *b, float *out, long n, int tanh_approx) {
   long i = 0;
-  for (; i + VEC <= n; i += VEC) vstore(out + i, vgelu(vload(x + i), tanh_approx));
+  if (b) for (; i + VEC <= n; i += VEC) vstore(out + i, vgelu(vload(x + i) + vload(b + i), tanh_approx));
+  else for (; i + VEC <= n; i += VEC) vstore(out + i, vgelu(vload(x + i), tanh_approx));
   if (i < n) {
     float tmp[VEC] = {0};
-    for (long l = 0; i + l < n; l++) tmp[l] = x[i + l];
+    for (long l = 0; i + l < n; l++) tmp[l] = b ? x[i + l] + b[i + l] : x[i + l];
     const vf y = vgelu(vload(tmp), tanh_approx);
     for (long l = 0; i + l < n; l++) out[i + l] = y[l];
   }
 }
 
-static void gelu_backward(const float *x, const float *gy, float *gx, long n, int tanh_approx) {
+static void gelu_grad_span(const float *x, const float *b, const float *gy, float *gx, long n, int tanh_approx) {
   long i = 0;
-  for (; i + VEC <= n; i += VEC) vstore(gx + i, vload(gy + i) * vgelu_grad(vload(x + i), tanh_approx));
+  if (b) for (; i + VEC <= n; i += VEC) vstore(gx + i, vload(gy + i) * vgelu_grad(vload(x + i) + vload(b + i), tanh_approx));
+  else for (; i + VEC <= n; i += VEC) vstore(gx + i, vload(gy + i) * vgelu_grad(vload(x + i), tanh_approx));
   if (i < n) {
     float tmp[VEC] = {0};
-    for (long l = 0; i + l < n; l++) tmp[l] = x[i + l];
+    for (long l = 0; i + l < n; l++) tmp[l] = b ? x[i + l] + b[i + l] : x[i + l];
     const vf d = vgelu_grad(vload(tmp), tanh_approx);
     for (long l = 0; i + l < n; l++) gx[i + l] = gy[i + l] * d[l];
+  }
+}
+
+/* Elements [offset, offset + n) of a (rows, cols) input; with a bias, element i adds bias[i mod cols]. */
+static void gelu_forward(const float *x, const float *bias, long cols, long offset, float *out, long n, int tanh_approx) {
+  if (!bias) {
+    gelu_span(x, 0, out, n, tanh_approx);
+    return;
+  }
+  for (long i = 0; i < n;) {
+    const long c = (offset + i) % cols, len = min_long(cols - c, n - i);
+    gelu_span(x + i, bias + c, out + i, len, tanh_approx);
+    i += len;
+  }
+}
+
+static void gelu_backward(const float *x, const float *bias, long cols, long offset, const float *gy, float *gx, long n, int tanh_approx) {
+  if (!bias) {
+    gelu_grad_span(x, 0, gy, gx, n, tanh_approx);
+    return;
+  }
+  for (long i = 0; i < n;) {
+    const long c = (offset + i) % cols, len = min_long(cols - c, n - i);
+    gelu_grad_span(x + i, bias + c, gy + i, gx + i, len, tanh_approx);
+    i += len;
   }
 }
 

@@ -117,12 +117,13 @@ EXPORT(matmul) void wasm_matmul(const float *a, const float *b, float *out, long
   lmk_matmul(a, b, out, m, n, k, trans_a, trans_b, batch, a_stride, b_stride, out_stride, accumulate);
 }
 
-EXPORT(geluForward) void wasm_gelu_forward(const float *x, float *out, long n, int tanh_approx) {
-  lmk_gelu_forward(x, out, n, tanh_approx);
+EXPORT(geluForward) void wasm_gelu_forward(const float *x, const float *bias, long cols, float *out, long n, int tanh_approx) {
+  lmk_gelu_forward(x, bias, cols, out, n, tanh_approx);
 }
 
-EXPORT(geluBackward) void wasm_gelu_backward(const float *x, const float *gy, float *gx, long n, int tanh_approx) {
-  lmk_gelu_backward(x, gy, gx, n, tanh_approx);
+EXPORT(geluBackward) void wasm_gelu_backward(const float *x, const float *bias, long cols, const float *gy, float *gx, long n,
+                                             int tanh_approx) {
+  lmk_gelu_backward(x, bias, cols, gy, gx, n, tanh_approx);
 }
 
 EXPORT(layerNormForward) void wasm_layer_norm_forward(const float *x, const float *weight, const float *bias, float *out,

@@ -127,9 +127,10 @@ export interface Kernels {
     gx: FloatArray, gWeight: FloatArray | null, gBias: FloatArray | null, rows: number, cols: number,
   ): void;
 
-  geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation): void;
-  /** gx = gy · gelu'(x). */
-  geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, approximate: GeluApproximation): void;
+  /** out = GELU(x), or GELU(x + bias) with `bias` (length cols, dividing x.length) broadcast over rows: the fused bias + GELU. */
+  geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation, bias?: FloatArray | null): void;
+  /** gx = gy · gelu'(x) (of x + bias with a bias). */
+  geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, approximate: GeluApproximation, bias?: FloatArray | null): void;
 
   /**
    * Fused scaled-dot-product attention forward: out = softmax(q kᵀ · scale + mask) v.

@@ -1,24 +1,24 @@
 /**
  * Activations with fused kernels: GELU (exact erf form and tanh approximation,
- * Hendrycks & Gimpel 2016), softmax and log-softmax over any dim (rows are
+ * Hendrycks & Gimpel 2016) alone or with the preceding bias folded in, softmax and log-softmax over any dim (rows are
  * shifted by their max, so ±1000 stay finite). Softmax's Jacobian is symmetric,
  * so its JVP and VJP are the same kernel: y ⊙ (v − Σ v·y).
  */
 import type { GeluApproximation } from '../backend/backend.js';
 import { kernels, type FloatArray } from '../backend/index.js';
-import { normalizeDim } from '../tensor/shape.js';
+import { formatShape, normalizeDim, ShapeError } from '../tensor/shape.js';
 import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
-import { mul, sub } from './binary.js';
+import { add, mul, sub } from './binary.js';
 import { apply1, defineOp } from './op.js';
-import { sum } from './reduce.js';
+import { sum, sumToShape } from './reduce.js';
 import { transpose } from './shape.js';
 import { exp } from './unary.js';
-import { requireFloat } from './util.js';
+import { requireFloat, zerosLikeTensor } from './util.js';
 
-// gelu'(x) applied to a vector: one kernel call serves both VJP (g) and JVP (t).
-function geluDerivativeTimes(x: Tensor, v: Tensor, approximate: GeluApproximation): Tensor {
+// gelu'(x) (of x + bias) applied to a vector: one kernel call serves both VJP (g) and JVP (t).
+function geluDerivativeTimes(x: Tensor, v: Tensor, approximate: GeluApproximation, bias: Tensor | null = null): Tensor {
   const out = outputTensor(x.shape, x.dtype);
-  kernels.geluBackward(x.data as FloatArray, v.data as FloatArray, out.data as FloatArray, approximate);
+  kernels.geluBackward(x.data as FloatArray, v.data as FloatArray, out.data as FloatArray, approximate, (bias?.data ?? null) as FloatArray | null);
   return out;
 }
 
@@ -38,6 +38,41 @@ export function gelu(x: Tensor, approximate: GeluApproximation = 'none'): Tensor
   requireFloat('gelu', x);
   if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
   return apply1(geluOp, [x], { approximate });
+}
+
+const biasGeluOp = defineOp<{ approximate: GeluApproximation }>({
+  name: 'biasGelu',
+  forward: ([x, bias], { approximate }) => {
+    const out = outputTensor(x.shape, x.dtype);
+    kernels.geluForward(x.data as FloatArray, out.data as FloatArray, approximate, bias.data as FloatArray);
+    return out;
+  },
+  // d/d(x + b) is gelu'(x + b)·g; the bias collects it over every row.
+  vjp: ({ inputs: [x, bias], attrs }, [g]) => {
+    if (!g) return [null, null];
+    const pre = geluDerivativeTimes(x, g, attrs.approximate, bias);
+    return [pre, bias.requiresGrad ? sumToShape(pre, bias.shape) : null];
+  },
+  jvp: ({ inputs: [x, bias], attrs }, [tx, tb]) => {
+    const t = tx && tb ? add(tx, tb) : tx ?? (tb ? add(zerosLikeTensor(x), tb) : null);
+    return [t ? geluDerivativeTimes(x, t, attrs.approximate, bias) : null];
+  },
+});
+
+/**
+ * GELU(x + bias) with `bias` broadcast along the last dim — the bias of the
+ * Linear before a GELU folded into the GELU kernel (one pass instead of an add
+ * and a GELU, forward and backward), as Megatron-LM's bias_gelu fusion does.
+ */
+export function biasGelu(x: Tensor, bias: Tensor, approximate: GeluApproximation = 'none'): Tensor {
+  requireFloat('biasGelu', x);
+  requireFloat('biasGelu', bias, 'bias');
+  if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`biasGelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
+  if (bias.ndim !== 1 || x.ndim < 1 || bias.shape[0] !== x.shape[x.ndim - 1]) {
+    throw new ShapeError(`biasGelu: bias has shape ${formatShape(bias.shape)}, expected [${x.ndim < 1 ? '…' : x.shape[x.ndim - 1]}] to match the last dim of x ${formatShape(x.shape)}`);
+  }
+  if (bias.dtype !== x.dtype) throw new TypeError(`biasGelu: x is ${x.dtype} but bias is ${bias.dtype}`);
+  return apply1(biasGeluOp, [x, bias], { approximate });
 }
 
 /** Apply a last-dim row kernel along any dim by moving that dim last and back. */

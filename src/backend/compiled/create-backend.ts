@@ -76,20 +76,23 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
       raw.matmul(a, b, out, m, n, k, args.transA, args.transB, batch, aStride, bStride, outStride, args.accumulate ?? false);
     },
 
-    geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation): void {
-      if (!isF32(x) || !isF32(out) || !isApproximation(approximate) || out.length < x.length) {
-        js.geluForward(x, out, approximate);
+    geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation, bias?: FloatArray | null): void {
+      const b = bias ?? null;
+      if (!isF32(x) || !isF32(out) || !isF32OrNull(b) || !isApproximation(approximate) || out.length < x.length || !biasDivides(b, x.length)) {
+        js.geluForward(x, out, approximate, bias);
         return;
       }
-      raw.geluForward(x, out, approximate === 'tanh');
+      raw.geluForward(x, out, approximate === 'tanh', b);
     },
 
-    geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, approximate: GeluApproximation): void {
-      if (!isF32(x) || !isF32(gy) || !isF32(gx) || !isApproximation(approximate) || !lengthsAtLeast(x.length, [gy, gx])) {
-        js.geluBackward(x, gy, gx, approximate);
+    geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, approximate: GeluApproximation, bias?: FloatArray | null): void {
+      const b = bias ?? null;
+      if (!isF32(x) || !isF32(gy) || !isF32(gx) || !isF32OrNull(b) || !isApproximation(approximate) ||
+        !lengthsAtLeast(x.length, [gy, gx]) || !biasDivides(b, x.length)) {
+        js.geluBackward(x, gy, gx, approximate, bias);
         return;
       }
-      raw.geluBackward(x, gy, gx, approximate === 'tanh');
+      raw.geluBackward(x, gy, gx, approximate === 'tanh', b);
     },
 
     layerNormForward(x, weight, bias, out, mean, rstd, rows, cols, eps): void {
@@ -287,6 +290,11 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
       raw.addScaled(dst, src, alpha);
     },
   };
+}
+
+/** No bias, or one whose length (≥ 1) divides n: the kernels index it by i mod length. */
+function biasDivides(bias: FloatArray | null, n: number): boolean {
+  return bias === null || (bias.length > 0 && isSize(n) && n % bias.length === 0);
 }
 
 /** out holds exactly the elements of `shape` (every dim a size). */

@@ -35,8 +35,9 @@ export interface RawKernels {
     batch: number, aBatchStride: number, bBatchStride: number, outBatchStride: number, accumulate: boolean,
   ): void;
   /** n = x.length */
-  geluForward(x: Float32Array, out: Float32Array, tanh: boolean): void;
-  geluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, tanh: boolean): void;
+  /** With a bias (cols, dividing n): GELU(x + bias) broadcast over rows. */
+  geluForward(x: Float32Array, out: Float32Array, tanh: boolean, bias: Float32Array | null): void;
+  geluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, tanh: boolean, bias: Float32Array | null): void;
   layerNormForward(
     x: Float32Array, weight: Float32Array | null, bias: Float32Array | null, out: Float32Array,
     mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number,

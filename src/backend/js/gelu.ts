@@ -213,9 +213,25 @@ function checkApproximation(op: string, approximate: GeluApproximation): void {
   }
 }
 
-export function geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation): void {
+/**
+ * The input GELU sees: x itself, or x + bias broadcast over rows (the fused bias +
+ * GELU), rounded to float32 for float32 data exactly as a separate add would store it.
+ */
+function withBias(op: string, x: FloatArray, bias: FloatArray | null | undefined): FloatArray {
+  if (!bias) return x;
+  const cols = bias.length;
+  if (cols === 0 ? x.length !== 0 : x.length % cols !== 0) {
+    throw new RangeError(`${op}: bias has ${cols} elements, which does not divide the input's ${x.length}`);
+  }
+  const sum = x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length);
+  for (let i = 0, c = 0; i < x.length; i++, c = c + 1 === cols ? 0 : c + 1) sum[i] = x[i] + bias[c];
+  return sum;
+}
+
+export function geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation, bias?: FloatArray | null): void {
   checkApproximation('geluForward', approximate);
   checkSame('geluForward', { out }, x.length);
+  x = withBias('geluForward', x, bias);
   const n = x.length;
   if (approximate === 'tanh') {
     for (let i = 0; i < n; i++) out[i] = geluTanh(x[i]);
@@ -227,9 +243,10 @@ export function geluForward(x: FloatArray, out: FloatArray, approximate: GeluApp
   }
 }
 
-export function geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, approximate: GeluApproximation): void {
+export function geluBackward(x: FloatArray, gy: FloatArray, gx: FloatArray, approximate: GeluApproximation, bias?: FloatArray | null): void {
   checkApproximation('geluBackward', approximate);
   checkSame('geluBackward', { gy, gx }, x.length);
+  x = withBias('geluBackward', x, bias);
   const n = x.length;
   if (approximate === 'tanh') {
     for (let i = 0; i < n; i++) gx[i] = gy[i] * geluTanhGrad(x[i]);

@@ -21,8 +21,8 @@ export interface WasmExports {
   args(bytes: number): number;
   matmul(a: number, b: number, out: number, m: number, n: number, k: number, transA: number, transB: number,
     batch: number, aStride: number, bStride: number, outStride: number, accumulate: number): void;
-  geluForward(x: number, out: number, n: number, tanh: number): void;
-  geluBackward(x: number, gy: number, gx: number, n: number, tanh: number): void;
+  geluForward(x: number, bias: number, cols: number, out: number, n: number, tanh: number): void;
+  geluBackward(x: number, bias: number, cols: number, gy: number, gx: number, n: number, tanh: number): void;
   layerNormForward(x: number, weight: number, bias: number, out: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
   layerNormBackward(x: number, weight: number, mean: number, rstd: number, gy: number, gx: number, gWeight: number, gBias: number, rows: number, cols: number): void;
   softmaxForward(x: number, out: number, rows: number, cols: number, log: number): void;
@@ -166,16 +166,16 @@ export function wasmRawKernels(exports: WasmExports): RawKernels {
       exports.matmul(p(0), p(1), p(2), m, n, k, transA ? 1 : 0, transB ? 1 : 0, batch, aStride, bStride, outStride, accumulate ? 1 : 0);
       call.finish();
     },
-    geluForward(x, out, tanh) {
+    geluForward(x, out, tanh, bias) {
       const n = x.length;
-      call.begin().add(x, IN).add(out, OUT, n).place();
-      exports.geluForward(p(0), p(1), n, tanh ? 1 : 0);
+      call.begin().add(x, IN).add(out, OUT, n).add(bias, IN).place();
+      exports.geluForward(p(0), p(2), bias ? bias.length : 0, p(1), n, tanh ? 1 : 0);
       call.finish();
     },
-    geluBackward(x, gy, gx, tanh) {
+    geluBackward(x, gy, gx, tanh, bias) {
       const n = x.length;
-      call.begin().add(x, IN).add(gy, IN, n).add(gx, OUT, n).place();
-      exports.geluBackward(p(0), p(1), p(2), n, tanh ? 1 : 0);
+      call.begin().add(x, IN).add(gy, IN, n).add(gx, OUT, n).add(bias, IN).place();
+      exports.geluBackward(p(0), p(3), bias ? bias.length : 0, p(1), p(2), n, tanh ? 1 : 0);
       call.finish();
     },
     layerNormForward(x, weight, bias, out, mean, rstd, rows, cols, eps) {

@@ -20,12 +20,12 @@
  */
 import { noGrad } from '../../autograd/mode.js';
 import { attentionProbabilities, packedSelfAttention, scaledDotProductAttention } from '../../ops/attention.js';
-import { gelu } from '../../ops/activations.js';
+import { biasGelu, gelu } from '../../ops/activations.js';
 import { add } from '../../ops/binary.js';
 import { cast } from '../../ops/cast.js';
 import { dropout } from '../../ops/dropout.js';
 import { crossEntropy } from '../../ops/losses.js';
-import { matmulT } from '../../ops/matmul.js';
+import { linear, matmulT } from '../../ops/matmul.js';
 import { permute, reshape, unbind } from '../../ops/shape.js';
 import { allocate, type FloatDType } from '../../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../../tensor/random.js';
@@ -164,9 +164,11 @@ export class GPTMLP extends Module {
     this.dropout = new Dropout(config.dropout, options);
   }
 
-  /** (B, T, C) → (B, T, 4C) → (B, T, C). */
+  /** (B, T, C) → (B, T, 4C) → (B, T, C). With biases, c_fc's bias is added inside the GELU kernel (biasGelu). */
   forward(x: Tensor): Tensor {
-    return this.dropout.forward(this.cProj.forward(gelu(this.cFc.forward(x), this.approximate)));
+    const bias = this.cFc.bias;
+    const hidden = bias ? biasGelu(linear(x, this.cFc.weight), bias, this.approximate) : gelu(this.cFc.forward(x), this.approximate);
+    return this.dropout.forward(this.cProj.forward(hidden));
   }
 }
 

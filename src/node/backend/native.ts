@@ -33,8 +33,9 @@ interface NativeAddon {
   setThreads(threads: number): number;
   getThreads(): number;
   matmul: Fn<[F32, F32, F32]>;
-  geluForward: Fn<[F32, F32]>;
-  geluBackward: Fn<[F32, F32, F32]>;
+  /** The bias (cols) is optional: GELU(x + bias) broadcast over rows. */
+  geluForward: Fn<[F32, F32, F32 | null]>;
+  geluBackward: Fn<[F32, F32, F32, F32 | null]>;
   layerNormForward: Fn<[F32, F32 | null, F32 | null, F32, F32, F32]>;
   layerNormBackward: Fn<[F32, F32 | null, F32, F32, F32, F32, F32 | null, F32 | null]>;
   softmaxForward: Fn<[F32, F32]>;
@@ -122,13 +123,13 @@ function nativeRawKernels(addon: NativeAddon, p: Float64Array): RawKernels {
       p[5] = batch; p[6] = aStride; p[7] = bStride; p[8] = outStride; p[9] = flag(accumulate);
       addon.matmul(a, b, out);
     },
-    geluForward(x, out, tanh) {
+    geluForward(x, out, tanh, bias) {
       p[0] = flag(tanh);
-      addon.geluForward(x, out);
+      addon.geluForward(x, out, bias);
     },
-    geluBackward(x, gy, gx, tanh) {
+    geluBackward(x, gy, gx, tanh, bias) {
       p[0] = flag(tanh);
-      addon.geluBackward(x, gy, gx);
+      addon.geluBackward(x, gy, gx, bias);
     },
     layerNormForward(x, weight, bias, out, mean, rstd, rows, cols, eps) {
       p[0] = rows; p[1] = cols; p[2] = eps;
