@@ -1,7 +1,8 @@
 /**
  * RawKernels over the WebAssembly build of the C kernels (native/src/wasm.c).
  *
- * The module has its own linear memory, so each call copies its inputs in and
+ * The module has its own linear memory (shared with its workers in the threaded
+ * build; `memory` is then the imported one), so each call copies its inputs in and
  * its outputs out: arrays are laid out one after another (64-byte aligned) in
  * the module's arguments region, the kernel runs on pointers into it, and
  * exactly the elements the kernel writes are copied back (an output the kernel
