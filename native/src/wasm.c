@@ -61,11 +61,13 @@ typedef struct {
   size_t size;
 } region;
 
+/* Work buffers per thread: every thread of the pool in the threaded build, the caller alone otherwise. */
 #ifdef LMK_WASM_THREADS
-static region work[LMK_MAX_THREADS][LMK_SLOT_COUNT];
+#define WORK_THREADS LMK_MAX_THREADS
 #else
-static region work[1][LMK_SLOT_COUNT];
+#define WORK_THREADS 1
 #endif
+static region work[WORK_THREADS][LMK_SLOT_COUNT];
 static region arguments;
 
 static void *grow(region *r, size_t bytes) {
@@ -81,12 +83,7 @@ static void *grow(region *r, size_t bytes) {
 }
 
 void *lmk_buffer(int thread, int slot, size_t bytes) {
-#ifdef LMK_WASM_THREADS
-  return grow(&work[thread][slot], bytes);
-#else
-  (void)thread;
-  return grow(&work[0][slot], bytes);
-#endif
+  return grow(&work[WORK_THREADS == 1 ? 0 : thread][slot], bytes);
 }
 
 #ifdef LMK_WASM_THREADS

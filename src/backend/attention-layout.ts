@@ -41,6 +41,17 @@ export function operandSpan(layout: OperandLayout, batchHeads: number, heads: nu
   return offset + (batches - 1) * batchStride + (heads - 1) * headStride + (rows - 1) * rowStride + width;
 }
 
+/** Values in the flat form the C kernels read (lmk_attention_shape): heads, then offset and three strides of q, k, v, out. */
+export const LAYOUT_VALUES = 17;
+
+/** Write `layout` into target[at…at + LAYOUT_VALUES) in that flat form (the addon's params, wasm's int32 arguments). */
+export function writeAttentionLayout(layout: AttentionLayout, target: { [index: number]: number }, at: number): void {
+  target[at++] = layout.heads;
+  for (const operand of [layout.q, layout.k, layout.v, layout.out]) {
+    target[at++] = operand.offset; target[at++] = operand.batchStride; target[at++] = operand.headStride; target[at++] = operand.rowStride;
+  }
+}
+
 /** Element offset of row 0 of batch·head bh. */
 export function operandBase(layout: OperandLayout, heads: number, bh: number): number {
   const b = Math.floor(bh / heads);

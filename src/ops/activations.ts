@@ -1,7 +1,8 @@
 /**
  * Activations with fused kernels: GELU (exact erf form and tanh approximation,
- * Hendrycks & Gimpel 2016) alone or with the preceding bias folded in, softmax and log-softmax over any dim (rows are
- * shifted by their max, so ±1000 stay finite). Softmax's Jacobian is symmetric,
+ * Hendrycks & Gimpel 2016), alone or with the preceding bias folded in, and
+ * softmax and log-softmax over any dim (rows are shifted by their max, so ±1000
+ * stay finite). Softmax's Jacobian is symmetric,
  * so its JVP and VJP are the same kernel: y ⊙ (v − Σ v·y).
  */
 import type { GeluApproximation } from '../backend/backend.js';

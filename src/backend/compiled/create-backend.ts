@@ -245,13 +245,9 @@ export function createCompiledBackend(name: string, raw: RawKernels, options: Co
     },
 
     stridedCopy(src: AnyArray, srcOffset: number, srcStrides: readonly number[], shape: readonly number[], dst: AnyArray): void {
-      if (dst.length < minSize || !isF32(src) || !isF32(dst) || shape.length > MAX_RANK || srcStrides.length !== shape.length ||
-        !isSize(srcOffset) || srcOffset >= src.length || !shapeMatches(dst.length, shape)) {
-        js.stridedCopy(src, srcOffset, srcStrides, shape, dst);
-        return;
-      }
-      const view = src.subarray(srcOffset);
-      if (!stridedFits(view, srcStrides, shape)) {
+      const view = isF32(src) && isSize(srcOffset) && srcOffset < src.length ? src.subarray(srcOffset) : null;
+      if (!view || dst.length < minSize || !isF32(dst) || shape.length > MAX_RANK || srcStrides.length !== shape.length ||
+        !shapeMatches(dst.length, shape) || !stridedFits(view, srcStrides, shape)) {
         js.stridedCopy(src, srcOffset, srcStrides, shape, dst);
         return;
       }

@@ -179,21 +179,11 @@ export function stridedCopy(src: AnyArray, srcOffset: number, srcStrides: readon
   const rank = shape.length;
   if (rank === 0) { dst[0] = src[srcOffset]; return; }
   const inner = shape[rank - 1], s = srcStrides[rank - 1];
-  const outer = inner === 0 ? 0 : sizeOfPrefix(shape);
-  // The row walk of forEachRow written out: this is every permute/contiguous copy, hot enough that a
-  // per-row callback shows in training profiles.
-  const index = new Int32Array(Math.max(rank - 1, 1));
-  let si = srcOffset, di = 0;
-  for (let row = 0; row < outer; row++) {
-    if (s === 1) for (let i = 0; i < inner; i++) dst[di++] = src[si + i];
-    else for (let i = 0, at = si; i < inner; i++, at += s) dst[di++] = src[at];
-    for (let d = rank - 2; d >= 0; d--) {
-      si += srcStrides[d];
-      if (++index[d] < shape[d]) break;
-      si -= srcStrides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  forEachRow(shape, srcStrides, srcStrides, null, (offA, _b, _c, offOut) => {
+    let si = srcOffset + offA;
+    if (s === 1) { for (let i = 0; i < inner; i++) dst[offOut + i] = src[si + i]; return; }
+    for (let i = 0; i < inner; i++, si += s) dst[offOut + i] = src[si];
+  });
 }
 
 export function stridedAdd(src: AnyArray, dst: AnyArray, dstOffset: number, dstStrides: readonly number[], shape: readonly number[]): void {

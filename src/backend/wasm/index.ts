@@ -91,11 +91,7 @@ function selected(created: Backend, options: InitWasmOptions): Backend {
 /** Each worker's stack: the kernels keep their scratch in work buffers, so this is generous. */
 const WORKER_STACK_BYTES = 1 << 20;
 
-/**
- * The threaded build on `threads − 1` workers, or null when it cannot run here.
- * The workers start asynchronously and count themselves in; until they have,
- * jobs run on the threads already there (the caller alone at first).
- */
+/** The threaded build's plan: `threads − 1` workers, started with `spawn`. */
 interface ThreadPlan {
   threads: number;
   spawn: WorkerSpawner;

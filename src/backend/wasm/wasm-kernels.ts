@@ -11,7 +11,7 @@
  * the arithmetic of the kernels routed here (GEMM, attention, GELU, LayerNorm,
  * cross-entropy); elementwise ops stay in js for that reason.
  */
-import { operandSpan } from '../attention-layout.js';
+import { LAYOUT_VALUES, operandSpan, writeAttentionLayout } from '../attention-layout.js';
 import type { OperandLayout } from '../backend.js';
 import type { RawKernels, ResolvedAttention } from '../compiled/raw-kernels.js';
 
@@ -152,14 +152,7 @@ export function wasmRawKernels(exports: WasmExports): RawKernels {
   const p = (i: number): number => call.pointer(i);
   const dims = new Int32Array(24);
   const layoutArgs = new Int32Array(LAYOUT_VALUES);
-  const setLayout = (s: ResolvedAttention): void => {
-    const { layout } = s;
-    layoutArgs[0] = layout.heads;
-    let i = 1;
-    for (const operand of [layout.q, layout.k, layout.v, layout.out]) {
-      layoutArgs[i++] = operand.offset; layoutArgs[i++] = operand.batchStride; layoutArgs[i++] = operand.headStride; layoutArgs[i++] = operand.rowStride;
-    }
-  };
+  const setLayout = (s: ResolvedAttention): void => writeAttentionLayout(s.layout, layoutArgs, 0);
   return {
     matmul(a, b, out, m, n, k, transA, transB, batch, aStride, bStride, outStride, accumulate) {
       call.begin().add(a, IN, span(batch, aStride, m * k)).add(b, IN, span(batch, bStride, k * n))
@@ -286,9 +279,6 @@ export function wasmRawKernels(exports: WasmExports): RawKernels {
     },
   };
 }
-
-/** lmk_attention_shape's layout as wasm.c reads it: heads, then offset and three strides for q, k, v and out. */
-const LAYOUT_VALUES = 17;
 
 function spanOf(s: ResolvedAttention, operand: OperandLayout, rows: number, width: number): number {
   return operandSpan(operand, s.batchHeads, s.layout.heads, rows, width);

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { writeAttentionLayout } from '../../backend/attention-layout.js';
 import type { Backend } from '../../backend/backend.js';
 import { createCompiledBackend } from '../../backend/compiled/create-backend.js';
 import type { RawKernels } from '../../backend/compiled/raw-kernels.js';
@@ -109,13 +110,7 @@ function nativeRawKernels(addon: NativeAddon, p: Float64Array): RawKernels {
   const setAttention = (s: Parameters<RawKernels['attentionForward']>[0]): void => {
     p[0] = s.batchHeads; p[1] = s.queryLength; p[2] = s.keyLength; p[3] = s.headDim; p[4] = s.valueDim;
     p[5] = s.scale; p[6] = flag(s.causal); p[7] = s.maskStride; p[8] = s.headsPerMask;
-    // The operand layouts: heads, then offset, batch, head and row strides of q, k, v and out (lmk_attention_shape).
-    const { layout } = s;
-    p[9] = layout.heads;
-    let i = 10;
-    for (const operand of [layout.q, layout.k, layout.v, layout.out]) {
-      p[i++] = operand.offset; p[i++] = operand.batchStride; p[i++] = operand.headStride; p[i++] = operand.rowStride;
-    }
+    writeAttentionLayout(s.layout, p, 9);
   };
   return {
     matmul(a, b, out, m, n, k, transA, transB, batch, aStride, bStride, outStride, accumulate) {

@@ -61,9 +61,10 @@ function threadsFromEnvironment(problems: string[]): number | undefined {
 export function registerNodeBackends(problems: string[] = []): string[] {
   if (!registered) {
     registered = true;
+    const threads = threadsFromEnvironment(problems);
     try {
       native = loadNativeBackend({
-        threads: threadsFromEnvironment(problems),
+        threads,
         isa: process.env.LMKIT_NATIVE_ISA || undefined,
         path: process.env.LMKIT_NATIVE_PATH || undefined,
       });
@@ -74,8 +75,7 @@ export function registerNodeBackends(problems: string[] = []): string[] {
     try {
       // Workers for the wasm build only when it will do the work: no addon here, or wasm asked for by name.
       const wasmWanted = !native || (process.env.LMKIT_BACKEND ?? '').trim().toLowerCase() === 'wasm';
-      const threads = wasmWanted ? threadsFromEnvironment([]) ?? availableParallelism() : 1;
-      initWasmBackendSync({ select: false, threads, spawnWorker: nodeWorkerSpawner });
+      initWasmBackendSync({ select: false, threads: wasmWanted ? threads ?? availableParallelism() : 1, spawnWorker: nodeWorkerSpawner });
     } catch (error) {
       wasmFailure = message(error);
     }
