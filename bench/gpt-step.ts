@@ -88,11 +88,11 @@ function pytorchReference(iters: number, sample: number): { ms: number | null; t
   }
 }
 
-/** ms/update of the wasm backend on one worker per CPU, timed by bench/profile-step.ts in a child process. */
+/** ms/update of the wasm backend on one worker per CPU, timed by bench/profile-step.ts in a child process (60 updates: the workers start in V8's baseline compiler). */
 function wasmOnWorkers(): { label: string; ms: number } | null {
   const script = fileURLToPath(new URL('./profile-step.js', import.meta.url));
   try {
-    const out = execFileSync(process.execPath, [script, '24'], { env: { ...process.env, LMKIT_BACKEND: 'wasm' }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [script, '60'], { env: { ...process.env, LMKIT_BACKEND: 'wasm' }, encoding: 'utf8' });
     const match = /^(wasm \(\d+ threads\)): ([\d.]+) ms/m.exec(out);
     return match ? { label: match[1], ms: Number(match[2]) } : null;
   } catch {
