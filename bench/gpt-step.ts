@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as lm from '../src/index.js';
-import { createOptimizer } from '../src/node/train/run.js';
+import { configureOptimizer as createOptimizer } from '../src/train/configure-optimizer.js';
 import { describeBackend, registerNodeBackends } from '../src/node/backend/select.js';
 import { getPreset } from '../src/train/presets.js';
 import { resolveTrainConfig } from '../src/train/config.js';

@@ -62,4 +62,5 @@ export { modelTensors, serializeTrainingState, deserializeTrainingState, CHECKPO
 export { metricsLine, parseMetricsJsonl, metricsUpTo, lossHistoryFromMetrics, type MetricsRecord, type StepRecord, type EvalRecord } from './train/metrics.js';
 export { lossCurveSvg, lossHistorySvg, niceTicks, type LossSeries, type LossPlotOptions } from './train/plot.js';
 export { streamLoss, type StreamLoss, type StreamLossOptions } from './train/evaluate.js';
+export { configureOptimizer, type AdamWGroupsConfig } from './train/configure-optimizer.js';
 export { PRESETS, getPreset, type TrainingPreset } from './train/presets.js';

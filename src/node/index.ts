@@ -11,4 +11,4 @@ import './backend/auto.js';
 export { selectNodeBackend, registerNodeBackends, backendReport, describeBackend, setNumThreads, getNumThreads, loadNativeBackend, NATIVE_ADDON_PATH, type BackendReport, type BackendName, type NativeBackend, type NativeInfo, type LoadNativeOptions } from './backend/index.js';
 // Training runs (issue 4): checkpoint directories and the run driver (progress bar, SIGINT, metrics.jsonl, loss.svg).
 export { saveCheckpoint, loadCheckpoint, loadTrainingSnapshot, resolveCheckpointDir, type CheckpointConfigFile, type CheckpointContents, type SaveCheckpointParts } from './train/checkpoint-dir.js';
-export { runTraining, createOptimizer, type RunTrainingOptions, type RunSummary } from './train/run.js';
+export { runTraining, type RunTrainingOptions, type RunSummary } from './train/run.js';

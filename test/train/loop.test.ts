@@ -21,7 +21,8 @@ import { gptTask } from '../../src/train/tasks.js';
 import { encodeStream, splitTrainVal } from '../../src/train/tokens.js';
 import { lossCurveSvg } from '../../src/train/plot.js';
 import { bufferPoolBytes, clearBufferPool } from '../../src/tensor/buffer-pool.js';
-import { createOptimizer, runTraining } from '../../src/node/train/run.js';
+import { runTraining } from '../../src/node/train/run.js';
+import { configureOptimizer as createOptimizer } from '../../src/train/configure-optimizer.js';
 import { loadCheckpoint, loadTrainingSnapshot, saveCheckpoint } from '../../src/node/train/checkpoint-dir.js';
 import type { ModelConfig } from '../../src/lm/factory.js';
 

@@ -27,7 +27,7 @@ import { trainLoop, type TrainingSnapshot } from '../../src/train/loop.js';
 import { BpttBatches } from '../../src/train/batching.js';
 import { gptTask, rnnTask } from '../../src/train/tasks.js';
 import { encodeStream, splitTrainVal } from '../../src/train/tokens.js';
-import { createOptimizer } from '../../src/node/train/run.js';
+import { configureOptimizer as createOptimizer } from '../../src/train/configure-optimizer.js';
 import { loadCheckpoint, loadTrainingSnapshot, saveCheckpoint } from '../../src/node/train/checkpoint-dir.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { readFileSync } from 'node:fs';

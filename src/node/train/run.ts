@@ -15,13 +15,10 @@ import { join } from 'node:path';
 import { createModel, resolveModelConfig, type LanguageModelNetwork, type ModelConfig, type ModelType } from '../../lm/factory.js';
 import { GPT } from '../../lm/gpt.js';
 import type { RNNLM } from '../../lm/rnn-lm.js';
-import { Embedding } from '../../nn/embedding.js';
-import { LearnedPositionEmbedding } from '../../nn/position.js';
-import { AdamW } from '../../optim/adam.js';
 import { Generator } from '../../tensor/random.js';
-import type { Tensor } from '../../tensor/tensor.js';
 import { CharTokenizer } from '../../text/char.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
+import { configureOptimizer } from '../../train/configure-optimizer.js';
 import { resolveTrainConfig, type TrainConfig } from '../../train/config.js';
 import { trainLoop, type CheckpointKind, type EvalMetrics, type LossHistory, type StopReason, type TrainingSnapshot } from '../../train/loop.js';
 import { metricsLine, metricsUpTo, parseMetricsJsonl, type MetricsRecord } from '../../train/metrics.js';
@@ -73,24 +70,6 @@ export interface RunSummary {
   tokenizer: Tokenizer;
   modelConfig: ModelConfig;
   training: TrainConfig;
-}
-
-/** AdamW with nanoGPT's groups: decay on ≥ 2-D weights (embeddings optional), none on biases and norm gains. */
-export function createOptimizer(model: LanguageModelNetwork, config: TrainConfig): AdamW {
-  const embeddingTables = new Set<Tensor>();
-  for (const module of model.modules()) {
-    if (module instanceof Embedding) embeddingTables.add(module.weight);
-    if (module instanceof LearnedPositionEmbedding) for (const p of module.parameters()) embeddingTables.add(p);
-  }
-  const decay: Tensor[] = [], noDecay: Tensor[] = [];
-  for (const p of model.parameters()) {
-    const decays = p.ndim >= 2 && (config.decayEmbeddings || !embeddingTables.has(p));
-    (decays ? decay : noDecay).push(p);
-  }
-  return new AdamW(
-    [{ params: decay, weightDecay: config.weightDecay }, { params: noDecay, weightDecay: 0 }],
-    { lr: config.learningRate, betas: [config.beta1, config.beta2] },
-  );
 }
 
 /** The budgets a resumed run may change; every other training option must stay as saved. */
@@ -162,7 +141,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
   const task: TrainTask = model instanceof GPT
     ? gptTask(model, data, generator, training.seed + 1)
     : rnnTask(model as RNNLM, data);
-  const optimizer = createOptimizer(model, training);
+  const optimizer = configureOptimizer(model, training);
   if (!resume) prepareOutDir(options.outDir, options.force ?? false);
   const parameters = model.parameters().reduce((n, p) => n + p.size, 0);
   log(`model: ${modelConfig.type}, ${(parameters / 1e6).toFixed(2)} M parameters; data: ${ids.length} tokens (${splits.train.length} train / ${splits.val.length} val), vocabulary ${tokenizer.vocabSize}`);
