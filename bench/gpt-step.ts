@@ -15,7 +15,7 @@ import { describeBackend, registerNodeBackends } from '../src/node/backend/selec
 import { getPreset } from '../src/train/presets.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { trainLoop } from '../src/train/loop.js';
-import { gptTask } from '../src/train/tasks.js';
+import { gptTask } from '../src/train/tasks/index.js';
 import { encodeStream, splitTrainVal } from '../src/train/tokens.js';
 import { markdownTable, median } from './machine.js';
 

@@ -18,7 +18,7 @@ export { advanceTokens, type LanguageModel } from './lm/model.js';
 export * from './optim/index.js';
 export * from './train/data.js';
 export * from './nn/index.js';
-// Tokenizers, tiktoken-compatible byte-level BPE and file formats (issue 6, part 2).
+// Tokenizers, tiktoken-compatible byte-level BPE and file formats.
 export { TiktokenTokenizer, type TiktokenOptions, type TiktokenJson } from './text/tiktoken.js';
 export { preTokenize, PRE_TOKENIZER_NAMES, PRE_TOKENIZER_PATTERNS, type PreTokenizerName } from './text/bpe/pretokenize.js';
 export { StreamingDecoder, utf8Encode, utf8Decode, BYTE_TO_UNICODE, bytesToByteLevel, byteLevelToBytes } from './text/bpe/bytes.js';
@@ -29,7 +29,7 @@ export * from './lm/generate.js';
 export * from './lm/beam-search.js';
 export * from './lm/rank.js';
 export * from './lm/perplexity.js';
-// Tokenizers: char, word, BPE in every variant, WordPiece, and the one loader (issue 6, part 1).
+// Tokenizers: char, word, BPE in every variant, WordPiece, and the one loader.
 export { BpeModel, type BpeModelSpec, type BpeTrainingInfo } from './text/bpe/model.js';
 export { BpeTrainer, trainBpe, resolveTrainOptions, type BpeTrainOptions } from './text/bpe/train.js';
 export { BPE_PRESETS, METASPACE, type BaseUnit, type WhitespaceMode, type MergeObjective, type BpeVariant } from './text/bpe/variant.js';
@@ -40,27 +40,38 @@ export { loadTokenizer, registerTokenizerKind, registeredTokenizerKinds, type To
 export { TokenizerFormatError } from './text/json.js';
 export { tokenizerStats, TokenStatsCollector, type TokenizerStats } from './text/stats.js';
 export type { Tokenizer, EncodeOptions, StreamDecoder } from './text/tokenizer.js';
-// safetensors read/write (issue 4).
+// safetensors read/write.
 export { parseSafetensors, serializeSafetensors, SafetensorsError, type SafetensorsContents } from './io/safetensors.js';
-// GPT (Transformer-LM), its KV-cached LanguageModel, and Hugging Face GPT-2 weight conversion (issue 4).
+// GPT (Transformer-LM), its KV-cached LanguageModel, and Hugging Face GPT-2 weight conversion.
 export * from './lm/gpt.js';
-// The WebAssembly backend (issue 5): in browsers `await initWasmBackend()`; Node selects it automatically.
+// The WebAssembly backend: in browsers `await initWasmBackend()`; Node selects it automatically.
 export { initWasmBackend, initWasmBackendSync, wasmThreads, setWasmThreads, type InitWasmOptions, type WorkerSpawner, type WasmWorkerData } from './backend/wasm/index.js';
 // RNN-LM (Elman RNN / LSTM / GRU language model) and its LanguageModel adapter.
 export * from './lm/rnn-lm.js';
-// Language-model training (issue 4): model factory, token streams and batches, tasks, the loop, checkpoint (de)serialization, metrics, loss plot, presets.
+// Training: one road for every model family — a task and a session on the core loop, checkpoints as plain data in any store;
+// the language-model family's run (spec → model, tokenizer, session), token streams and batches, presets and family defaults.
 export { createModel, resolveModelConfig, modelConfigOf, asLanguageModel, MODEL_TYPES, type ModelConfig, type ModelType, type RecurrentCell, type LanguageModelNetwork } from './lm/factory.js';
 export { encodeStream, splitTrainVal, type TokenSplits } from './train/tokens.js';
 export { randomWindows, BpttBatches, requireBatchable, type TokenBatch } from './train/batching.js';
-export { gptTask, rnnTask, type TrainTask, type TaskState, type TaskData, type Split, type WindowModel, type RecurrentModel } from './train/tasks.js';
+export { gptTask, rnnTask, inEvalMode, type TrainTask, type TaskState, type TaskData, type Split, type WindowModel, type RecurrentModel, type StepLocalCapability } from './train/tasks/index.js';
 export { resolveTrainConfig, TRAIN_CONFIG_DEFAULTS, TrainConfigError, type TrainConfig } from './train/config.js';
 export {
   trainLoop, learningRateSchedule, type TrainLoopOptions, type TrainResult, type TrainingSnapshot, type LoopState, type LossHistory,
-  type StepMetrics, type EvalMetrics, type StopReason, type CheckpointKind,
+  type StepMetrics, type EvalMetrics, type StopReason, type CheckpointKind, type TrainableOptimizer, type LoopConfig, type ScheduleConfig, type Selection,
 } from './train/loop.js';
-export { modelTensors, serializeTrainingState, deserializeTrainingState, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type SerializedTrainingState } from './train/checkpoint.js';
+export {
+  modelTensors, serializeTrainingState, deserializeTrainingState, checkCheckpointConfig, copyCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+  type SerializedTrainingState, type Checkpoint, type CheckpointConfig,
+} from './train/checkpoint.js';
+export { MemoryCheckpointStore, type CheckpointStore } from './train/store.js';
+export { runTrainingSession, type TrainingSession, type TrainingHost, type SessionResult } from './train/session.js';
+export { resolveRun, FAMILY_DEFAULTS, familyDefaults, type RunRequest, type RunSpec, type FamilyDefaults } from './train/run-spec.js';
+export {
+  startRun, resumeRun, restoreLanguageModel, languageModelCheckpoint, languageModelTask, languageModelSession, RESUMABLE_OPTIONS, TOKENIZER_FILE,
+  type LanguageModelRun, type LanguageModelSession, type RestoredLanguageModel,
+} from './train/language-model-run.js';
 export { metricsLine, parseMetricsJsonl, metricsUpTo, lossHistoryFromMetrics, type MetricsRecord, type StepRecord, type EvalRecord } from './train/metrics.js';
 export { lossCurveSvg, lossHistorySvg, niceTicks, type LossSeries, type LossPlotOptions } from './train/plot.js';
-export { streamLoss, type StreamLoss, type StreamLossOptions } from './train/evaluate.js';
+export { streamLoss, streamLossMethod, type StreamLoss, type StreamLossOptions } from './train/evaluate.js';
 export { configureOptimizer, type AdamWGroupsConfig } from './train/configure-optimizer.js';
 export { PRESETS, getPreset, type TrainingPreset } from './train/presets.js';

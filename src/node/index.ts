@@ -6,9 +6,11 @@ export { loadNgramModel, saveNgramModel, formatFromPath, resolveUnit, unitForMod
 export { trainTokenizerFromFiles, loadTokenizerFile, statsFromFiles, TOKENIZER_TYPES, type TokenizerType, type TrainFromFilesSpec, type TrainFromFilesResult } from './text/tokenizer-files.js';
 export { streamTextFiles, type StreamOptions } from './text/stream.js';
 export { readSafetensorsFile, writeSafetensorsFile, type WriteSafetensorsOptions } from './io/safetensors-file.js';
-// Backends (issue 5): importing lmkit/node selects native → wasm → js.
+// Backends: importing lmkit/node selects native → wasm → js.
 import './backend/auto.js';
 export { selectNodeBackend, registerNodeBackends, backendReport, describeBackend, setNumThreads, getNumThreads, loadNativeBackend, NATIVE_ADDON_PATH, type BackendReport, type BackendName, type NativeBackend, type NativeInfo, type LoadNativeOptions } from './backend/index.js';
-// Training runs (issue 4): checkpoint directories and the run driver (progress bar, SIGINT, metrics.jsonl, loss.svg).
-export { saveCheckpoint, loadCheckpoint, loadTrainingSnapshot, resolveCheckpointDir, type CheckpointConfigFile, type CheckpointContents, type SaveCheckpointParts } from './train/checkpoint-dir.js';
+// The Node host of the training road: checkpoint directories (a CheckpointStore), the run directory with progress bar,
+// Ctrl-C, metrics.jsonl and loss.svg, and runTraining for language models.
+export { runOnNodeHost, type NodeHostOptions } from './train/host.js';
+export { saveCheckpoint, loadCheckpoint, loadTrainingSnapshot, resolveCheckpointDir, readCheckpointDir, writeCheckpointDir, DirectoryCheckpointStore, type CheckpointConfigFile, type CheckpointContents, type SaveCheckpointParts } from './train/checkpoint-dir.js';
 export { runTraining, type RunTrainingOptions, type RunSummary } from './train/run.js';

@@ -13,7 +13,7 @@
 import type { Module } from '../nn/module.js';
 import type { OptimizerStateDict, ParamStateValue } from '../optim/optimizer.js';
 import type { TrainingSnapshot, LoopState } from './loop.js';
-import type { TaskState } from './tasks.js';
+import type { TaskState } from './tasks/index.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export const CHECKPOINT_FORMAT = 'lmkit-checkpoint';
@@ -86,4 +86,54 @@ export function deserializeTrainingState(tensors: ReadonlyMap<string, Tensor>, j
   // JSON has no NaN: the generator's empty normal cache (NaN) was written as null.
   const loop = { ...json.loop, generatorState: generatorState.map((v) => (v === null ? Number.NaN : v)) };
   return { optimizer: { optimizer: json.optimizer.name, state, paramGroups: json.optimizer.paramGroups }, loop, task };
+}
+
+/** config.json of a checkpoint: what it is, how to rebuild the model, how it was trained. */
+export interface CheckpointConfig {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  /** The model's configuration; `type` names the family ('gpt', 'lstm', …). */
+  model: { type: string };
+  /** The training configuration (absent in a checkpoint made outside training). */
+  training?: Record<string, unknown>;
+}
+
+/**
+ * A checkpoint as plain data, whatever stores it (a directory in Node, memory
+ * or IndexedDB in a page): the configuration, the weights, further text files
+ * by name (a language model's 'tokenizer.json', a tagger's vocabularies), and
+ * — for a checkpoint a run can resume from — the optimizer, loop and task
+ * state. Tensors are copies: a saved checkpoint never changes as training goes on.
+ */
+export interface Checkpoint {
+  config: CheckpointConfig;
+  weights: Map<string, Tensor>;
+  files: Record<string, string>;
+  state?: SerializedTrainingState;
+}
+
+/** Check config.json's format and version (`source` names the file in errors). */
+export function checkCheckpointConfig(config: unknown, source: string): CheckpointConfig {
+  const candidate = config as Partial<CheckpointConfig> | null;
+  if (!candidate || typeof candidate !== 'object') throw new Error(`${source}: not an lmkit checkpoint config (expected a JSON object)`);
+  if (candidate.format !== CHECKPOINT_FORMAT) throw new Error(`${source}: not an lmkit checkpoint config (format is ${JSON.stringify(candidate.format)}, expected "${CHECKPOINT_FORMAT}")`);
+  if (candidate.version !== CHECKPOINT_VERSION) throw new Error(`${source}: checkpoint version ${String(candidate.version)} is not supported (this lmkit reads version ${CHECKPOINT_VERSION})`);
+  if (!candidate.model || typeof candidate.model !== 'object' || typeof (candidate.model as { type?: unknown }).type !== 'string') throw new Error(`${source}: the model configuration needs a "type"`);
+  return candidate as CheckpointConfig;
+}
+
+const copyTensor = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
+
+function copyTensors(tensors: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  return new Map([...tensors].map(([name, t]) => [name, copyTensor(t)]));
+}
+
+/** A deep copy (tensors included) — what a store keeps, so later training cannot change a saved checkpoint. */
+export function copyCheckpoint(checkpoint: Checkpoint): Checkpoint {
+  return {
+    config: structuredClone(checkpoint.config),
+    weights: copyTensors(checkpoint.weights),
+    files: { ...checkpoint.files },
+    ...(checkpoint.state ? { state: { tensors: copyTensors(checkpoint.state.tensors), json: structuredClone(checkpoint.state.json) } } : {}),
+  };
 }

@@ -31,6 +31,11 @@ export interface StreamLossOptions {
   onProgress?(done: number, total: number): void;
 }
 
+/** How streamLoss reads a stream with this model, in words (for reports). */
+export function streamLossMethod(model: LanguageModelNetwork): string {
+  return model instanceof GPT ? `non-overlapping windows of ${model.config.blockSize} tokens` : 'one pass, hidden state carried';
+}
+
 export function streamLoss(model: LanguageModelNetwork, ids: Int32Array, options: StreamLossOptions = {}): StreamLoss {
   const wasTraining = model.training;
   model.eval();

@@ -1,10 +1,15 @@
 /**
- * The training loop, written once for every model family (seed 000's mini-batch
- * SGD on the log-likelihood, with nanoGPT's refinements): AdamW with parameter
- * groups, linear warmup + cosine learning-rate decay, global-norm clipping,
- * gradient accumulation, periodic evaluation, best/last checkpoints, and three
- * ways to stop — an update budget, a time budget, or an AbortSignal (SIGINT in
- * the CLI). Browser-safe: saving a checkpoint is a callback.
+ * The training loop, written once for every trainable thing (seed 000's
+ * mini-batch SGD on the log-likelihood, with nanoGPT's refinements): any
+ * optimizer and learning-rate schedule, global-norm clipping, gradient
+ * accumulation, periodic evaluation with metrics beyond the loss, best/last
+ * snapshots, and three ways to stop — an update budget, a time budget, or an
+ * AbortSignal (SIGINT or SIGTERM in the CLI, a Stop button in a page).
+ * Browser-safe: what happens to a snapshot is the caller's callback
+ * (src/train/session.ts hands it to a host's checkpoint store).
+ *
+ * What a model family contributes is a *task* (src/train/tasks/): the loss of
+ * the next mini-batch and an evaluation of a split.
  *
  * Determinism: every random draw of a run (initialization, dropout, batch
  * sampling) comes from one seeded Generator, whose state is part of the
@@ -16,20 +21,24 @@
 import { backward } from '../autograd/tape.js';
 import { recyclingStep } from '../tensor/buffer-pool.js';
 import { mul } from '../ops/binary.js';
-import type { AdamW } from '../optim/adam.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
-import type { OptimizerStateDict } from '../optim/optimizer.js';
+import type { OptimizerStateDict, OptimizerStateDictInput } from '../optim/optimizer.js';
 import { constantSchedule, setLearningRate, warmupCosineSchedule, type Schedule } from '../optim/schedules.js';
 import type { Generator } from '../tensor/random.js';
 import type { TrainConfig } from './config.js';
-import type { TaskState, TrainTask } from './tasks.js';
+import { bestSelector, runEvaluation, type EvalMetrics, type Selection } from './evaluation.js';
+import type { TaskState, TrainTask } from './tasks/task.js';
 
-/** Loss history kept for the loss-curve plot: [update, loss] pairs. */
+export type { EvalMetrics, Selection } from './evaluation.js';
+
+/** Loss history kept for the loss-curve plot: [update, value] pairs. */
 export interface LossHistory {
   train: [number, number][];
   /** nanoGPT's estimate_loss on both splits at each evaluation. */
   evalTrain: [number, number][];
   val: [number, number][];
+  /** Further evaluation metrics by name ('val.accuracy', …), when the task or a hook reports any. */
+  metrics?: Record<string, [number, number][]>;
 }
 
 /** Everything about the loop's progress that a checkpoint must keep for an exact resume. */
@@ -37,6 +46,8 @@ export interface LoopState {
   /** Updates done. */
   step: number;
   bestValLoss: number | null;
+  /** Best value of the selection metric when it is not the validation loss (see TrainLoopOptions.selectBy). */
+  bestScore?: number | null;
   /** Update at which the last evaluation ran (-1: none yet). */
   lastEvalStep: number;
   /** Wall time spent in this run so far, across resumes. */
@@ -63,28 +74,48 @@ export interface StepMetrics {
   elapsedMs: number;
 }
 
-export interface EvalMetrics {
-  step: number;
-  trainLoss: number;
-  valLoss: number;
-  /** This evaluation set a new best validation loss. */
-  best: boolean;
-  elapsedMs: number;
-}
-
 export type StopReason = 'maxIters' | 'maxTime' | 'interrupt';
 export type CheckpointKind = 'best' | 'last';
 
+/**
+ * What the loop needs of an optimizer — every Optimizer in src/optim has it:
+ * parameter groups carrying an lr (set by the schedule), zeroGrad, step, and a
+ * state dict for exact resume.
+ */
+export interface TrainableOptimizer {
+  readonly paramGroups: readonly { lr: number }[];
+  zeroGrad(): void;
+  step(): void;
+  stateDict(): OptimizerStateDict;
+  loadStateDict(dict: OptimizerStateDictInput): void;
+}
+
+/** The loop's own settings (a TrainConfig has them all). */
+export type LoopConfig = Pick<TrainConfig, 'maxIters' | 'maxTime' | 'gradAccumulation' | 'gradClip' | 'evalInterval' | 'evalIters' | 'logInterval'>;
+
+/** The fields learningRateSchedule reads. */
+export type ScheduleConfig = Pick<TrainConfig, 'learningRate' | 'decayLr' | 'minLr' | 'warmupIters' | 'lrDecayIters'>;
+
 export interface TrainLoopOptions {
   task: TrainTask;
-  config: TrainConfig;
-  optimizer: AdamW;
+  /** Budgets and intervals; also the learning-rate schedule's fields when `schedule` is not given. */
+  config: LoopConfig & Partial<ScheduleConfig>;
+  optimizer: TrainableOptimizer;
+  /** lr as a function of the update index (default: learningRateSchedule(config)). */
+  schedule?: Schedule;
   /** The run's generator (the one the model and task draw from). */
   generator: Generator;
   /** Continue from a snapshot taken by an earlier run. */
   resume?: TrainingSnapshot;
   /** Abort between updates (the CLI wires SIGINT to it); a 'last' checkpoint is still saved. */
   signal?: AbortSignal;
+  /**
+   * Extra metrics computed at every evaluation (in eval mode, no grad), merged
+   * with the task's: e.g. `{ 'val.bleu': … }`. Names should say the split.
+   */
+  evalHooks?: readonly (() => Record<string, number>)[];
+  /** Which evaluation result makes a checkpoint 'best' (default: the lowest validation loss). */
+  selectBy?: Selection;
   onStep?(metrics: StepMetrics): void;
   onEval?(metrics: EvalMetrics): void;
   /** Persist a snapshot; awaited before training continues. */
@@ -99,13 +130,25 @@ export interface TrainResult {
   /** Last evaluation's losses (null when no evaluation ran). */
   trainLoss: number | null;
   valLoss: number | null;
+  /** Last evaluation's further metrics ({} when none). */
+  metrics: Record<string, number>;
   /** Median milliseconds per update over this invocation. */
   msPerIter: number;
 }
 
-export function learningRateSchedule(config: TrainConfig): Schedule {
+/** Warmup + cosine decay (nanoGPT's get_lr), or a constant lr when decayLr is off. */
+export function learningRateSchedule(config: ScheduleConfig): Schedule {
   if (!config.decayLr) return constantSchedule(config.learningRate);
   return warmupCosineSchedule({ maxLr: config.learningRate, minLr: config.minLr, warmupSteps: config.warmupIters, decaySteps: config.lrDecayIters });
+}
+
+function scheduleOf(options: TrainLoopOptions): Schedule {
+  if (options.schedule) return options.schedule;
+  const { learningRate, decayLr, minLr, warmupIters, lrDecayIters } = options.config;
+  if (learningRate === undefined || decayLr === undefined || (decayLr && (minLr === undefined || warmupIters === undefined || lrDecayIters === undefined))) {
+    throw new TypeError('trainLoop: give a schedule, or the schedule fields in config (learningRate, decayLr, minLr, warmupIters, lrDecayIters)');
+  }
+  return learningRateSchedule({ learningRate, decayLr, minLr: minLr ?? 0, warmupIters: warmupIters ?? 0, lrDecayIters: lrDecayIters ?? 0 });
 }
 
 /** Yield to the event loop so signals (SIGINT) and timers get a chance to run. */
@@ -118,20 +161,52 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The loop state to start from: a copy of the snapshot's (restoring optimizer, generator and task), or a fresh one. */
+function initialState(options: TrainLoopOptions): LoopState {
+  const { resume, optimizer, generator, task } = options;
+  if (!resume) {
+    return { step: 0, bestValLoss: null, lastEvalStep: -1, elapsedMs: 0, generatorState: generator.getState(), history: { train: [], evalTrain: [], val: [] } };
+  }
+  optimizer.loadStateDict(resume.optimizer);
+  generator.setState(resume.loop.generatorState);
+  task.loadState(resume.task);
+  return structuredClone(resume.loop);
+}
+
+/**
+ * One optimizer update: zero the gradients, accumulate `gradAccumulation`
+ * micro-batch gradients (each loss scaled by 1/gradAccumulation, so the sum is
+ * the mean), clip, step. Returns the mean loss and the pre-clipping norm.
+ */
+function update(task: TrainTask, optimizer: TrainableOptimizer, config: LoopConfig, step: number): { loss: number; norm: number } {
+  optimizer.zeroGrad();
+  const accumulate = (): number => {
+    let sum = 0;
+    for (let micro = 0; micro < config.gradAccumulation; micro++) {
+      const microLoss = task.trainLoss();
+      sum += microLoss.item() / config.gradAccumulation;
+      backward(config.gradAccumulation === 1 ? microLoss : mul(microLoss, 1 / config.gradAccumulation));
+    }
+    return sum;
+  };
+  // A step-local task keeps nothing its forward and backward allocate (the .grad sums are the tape's own
+  // copies): every buffer of the step goes back to the pool for the next one (tensor/buffer-pool.ts).
+  const loss = task.stepLocal ? recyclingStep(accumulate) : accumulate();
+  if (!Number.isFinite(loss)) {
+    throw new Error(`training diverged at update ${step}: the loss is ${loss} — lower --lr, enable --grad-clip, or check the data`);
+  }
+  const params = task.model.parameters();
+  const norm = config.gradClip > 0 ? clipGradNorm(params, config.gradClip) : gradNorm(params);
+  optimizer.step();
+  return { loss, norm };
+}
+
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult> {
   const { task, config, optimizer, generator } = options;
   const clock = options.clock ?? (() => performance.now());
-  const params = task.model.parameters();
-  const schedule = learningRateSchedule(config);
-
-  const state: LoopState = options.resume
-    ? structuredClone(options.resume.loop)
-    : { step: 0, bestValLoss: null, lastEvalStep: -1, elapsedMs: 0, generatorState: generator.getState(), history: { train: [], evalTrain: [], val: [] } };
-  if (options.resume) {
-    optimizer.loadStateDict(options.resume.optimizer);
-    generator.setState(options.resume.loop.generatorState);
-    task.loadState(options.resume.task);
-  }
+  const schedule = scheduleOf(options);
+  const state = initialState(options);
+  const isBest = bestSelector(options.selectBy);
   task.model.train();
 
   const startedAt = clock() - state.elapsedMs;
@@ -141,21 +216,12 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     optimizer: optimizer.stateDict(),
     task: task.saveState(),
   });
-  let lastTrainLoss: number | null = null;
-  let lastValLoss: number | null = null;
+  let last: EvalMetrics | null = null;
 
   const evaluate = async (): Promise<void> => {
-    const trainLoss = task.evalLoss('train', config.evalIters);
-    const valLoss = task.evalLoss('val', config.evalIters);
-    lastTrainLoss = trainLoss;
-    lastValLoss = valLoss;
-    state.lastEvalStep = state.step;
-    state.history.evalTrain.push([state.step, trainLoss]);
-    state.history.val.push([state.step, valLoss]);
-    const best = state.bestValLoss === null || valLoss < state.bestValLoss;
-    if (best) state.bestValLoss = valLoss;
-    options.onEval?.({ step: state.step, trainLoss, valLoss, best, elapsedMs: elapsed() });
-    if (best) await options.onCheckpoint?.('best', snapshot());
+    last = runEvaluation(task, state, { evalIters: config.evalIters, hooks: options.evalHooks ?? [], isBest, elapsedMs: elapsed() });
+    options.onEval?.(last);
+    if (last.best) await options.onCheckpoint?.('best', snapshot());
     await options.onCheckpoint?.('last', snapshot());
   };
 
@@ -172,24 +238,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     const start = clock();
     const lr = schedule(state.step);
     setLearningRate(optimizer, lr);
-    optimizer.zeroGrad();
-    const accumulate = (): number => {
-      let sum = 0;
-      for (let micro = 0; micro < config.gradAccumulation; micro++) {
-        const microLoss = task.trainLoss();
-        sum += microLoss.item() / config.gradAccumulation;
-        backward(config.gradAccumulation === 1 ? microLoss : mul(microLoss, 1 / config.gradAccumulation));
-      }
-      return sum;
-    };
-    // A step-local task keeps nothing its forward and backward allocate (the .grad sums are the tape's own
-    // copies): every buffer of the step goes back to the pool for the next one (tensor/buffer-pool.ts).
-    const loss = task.stepLocal ? recyclingStep(accumulate) : accumulate();
-    if (!Number.isFinite(loss)) {
-      throw new Error(`training diverged at update ${state.step}: the loss is ${loss} — lower --lr, enable --grad-clip, or check the data`);
-    }
-    const norm = config.gradClip > 0 ? clipGradNorm(params, config.gradClip) : gradNorm(params);
-    optimizer.step();
+    const { loss, norm } = update(task, optimizer, config, state.step);
     state.step++;
     const ms = clock() - start;
     stepTimes.push(ms);
@@ -213,5 +262,6 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
   }
   state.elapsedMs = elapsed();
   state.generatorState = generator.getState();
-  return { stoppedBy, state, trainLoss: lastTrainLoss, valLoss: lastValLoss, msPerIter: median(stepTimes) };
+  const final = last as EvalMetrics | null;
+  return { stoppedBy, state, trainLoss: final?.trainLoss ?? null, valLoss: final?.valLoss ?? null, metrics: final?.metrics ?? {}, msPerIter: median(stepTimes) };
 }

@@ -17,7 +17,7 @@ import { CharTokenizer } from '../../src/text/char.js';
 import { Generator } from '../../src/tensor/random.js';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { trainLoop, type TrainingSnapshot } from '../../src/train/loop.js';
-import { gptTask } from '../../src/train/tasks.js';
+import { gptTask } from '../../src/train/tasks/index.js';
 import { encodeStream, splitTrainVal } from '../../src/train/tokens.js';
 import { lossCurveSvg } from '../../src/train/plot.js';
 import { bufferPoolBytes, clearBufferPool } from '../../src/tensor/buffer-pool.js';
@@ -188,7 +188,7 @@ test('lossCurveSvg: well-formed SVG with every series and escaped labels', () =>
 
 test('RNN-LM (LSTM, dropout): truncated-BPTT training resumes bit-identically, carried state and cursor included', async () => {
   const { RNNLM } = await import('../../src/lm/rnn-lm.js');
-  const { rnnTask } = await import('../../src/train/tasks.js');
+  const { rnnTask } = await import('../../src/train/tasks/index.js');
   const cfg = config({ blockSize: 8, batchSize: 3, maxIters: 12, evalInterval: 6, lrDecayIters: 12 });
   const rnnConfig = { vocabSize: tokenizer.vocabSize, cell: 'lstm' as const, embeddingSize: 8, hiddenSize: 12, numLayers: 2, dropout: 0.2 };
   const build = (generator: Generator) => {

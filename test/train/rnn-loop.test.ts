@@ -25,7 +25,7 @@ import { bufferPoolBytes, clearBufferPool } from '../../src/tensor/buffer-pool.j
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { trainLoop, type TrainingSnapshot } from '../../src/train/loop.js';
 import { BpttBatches } from '../../src/train/batching.js';
-import { gptTask, rnnTask } from '../../src/train/tasks.js';
+import { gptTask, rnnTask } from '../../src/train/tasks/index.js';
 import { encodeStream, splitTrainVal } from '../../src/train/tokens.js';
 import { configureOptimizer as createOptimizer } from '../../src/train/configure-optimizer.js';
 import { loadCheckpoint, loadTrainingSnapshot, saveCheckpoint } from '../../src/node/train/checkpoint-dir.js';

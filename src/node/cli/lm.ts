@@ -7,14 +7,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beamSearch } from '../../lm/beam-search.js';
-import { asLanguageModel, MODEL_TYPES, type LanguageModelNetwork, type ModelType } from '../../lm/factory.js';
+import { asLanguageModel, MODEL_TYPES, type ModelType } from '../../lm/factory.js';
 import { generateStream } from '../../lm/generate.js';
 import { rankChoices, type ChoiceNormalization } from '../../lm/rank.js';
 import { Generator } from '../../tensor/random.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import { TRAIN_CONFIG_DEFAULTS, type TrainConfig } from '../../train/config.js';
-import { streamLoss } from '../../train/evaluate.js';
-import { getPreset, PRESETS } from '../../train/presets.js';
+import { streamLoss, streamLossMethod } from '../../train/evaluate.js';
+import { PRESETS } from '../../train/presets.js';
+import { resolveRun, type RunRequest } from '../../train/run-spec.js';
 import { encodeStream } from '../../train/tokens.js';
 import { describeBackend } from '../backend/select.js';
 import { readTextFile } from '../files.js';
@@ -61,36 +62,30 @@ interface TrainFlags {
   evalInterval?: number; evalIters?: number; logInterval?: number; seed?: number;
 }
 
-function defined<T extends object>(record: T): Partial<T> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-async function trainCommand(flags: TrainFlags): Promise<void> {
-  const preset = flags.preset ? getPreset(flags.preset) : undefined;
-  const type = flags.model ?? preset?.model.type ?? 'gpt';
-  if (preset && flags.model && flags.model !== preset.model.type) throw new Error(`--model ${flags.model} conflicts with preset '${preset.name}' (a ${preset.model.type}); drop one of them`);
-  const dataPath = flags.data ?? (preset ? join(packageRoot, preset.data) : undefined);
-  if (!dataPath && !flags.resume) throw new Error('give the text to train on with --data <file> (or use --preset shakespeare-char for the bundled corpus)');
-  const isGpt = type === 'gpt';
-  const modelOverrides = defined(isGpt
-    ? { nLayer: flags.nLayer, nHead: flags.nHead, nEmbd: flags.nEmbd, dropout: flags.dropout, bias: flags.bias, norm: flags.norm, positions: flags.positions, tieWeights: flags.tie === false ? false : undefined }
-    : { embeddingSize: flags.embeddingSize, hiddenSize: flags.hiddenSize, numLayers: flags.numLayers, dropout: flags.dropout, tieWeights: flags.tie === false ? false : undefined });
-  const rnnDefaults = { embeddingSize: 64, hiddenSize: 256, numLayers: 1 };
-  const gptDefaults = { nLayer: 4, nHead: 4, nEmbd: 128, bias: false };
-  const model = { ...(preset?.model ?? (isGpt ? gptDefaults : rnnDefaults)), ...modelOverrides, type };
-  const training: Partial<TrainConfig> = {
-    ...(preset?.training ?? (isGpt ? {} : { blockSize: 50, batchSize: 16 })),
-    ...defined({
+/** Flags → a run request; the defaults, presets and schedule rules are the core's (src/train/run-spec.ts). */
+function runRequest(flags: TrainFlags): RunRequest {
+  return {
+    preset: flags.preset,
+    type: flags.model,
+    model: {
+      nLayer: flags.nLayer, nHead: flags.nHead, nEmbd: flags.nEmbd, bias: flags.bias, norm: flags.norm, positions: flags.positions,
+      embeddingSize: flags.embeddingSize, hiddenSize: flags.hiddenSize, numLayers: flags.numLayers,
+      dropout: flags.dropout, tieWeights: flags.tie === false ? false : undefined,
+    },
+    training: {
       maxIters: flags.maxIters, maxTime: flags.maxTime, batchSize: flags.batchSize, blockSize: flags.blockSize, gradAccumulation: flags.gradAccum,
       learningRate: flags.lr, minLr: flags.minLr, warmupIters: flags.warmup, lrDecayIters: flags.lrDecayIters,
       decayLr: flags.constantLr ? false : undefined, weightDecay: flags.weightDecay, beta1: flags.beta1, beta2: flags.beta2,
       gradClip: flags.gradClip, evalInterval: flags.evalInterval, evalIters: flags.evalIters, logInterval: flags.logInterval, seed: flags.seed,
-    }),
+    },
   };
-  // Unless told otherwise, the cosine decays over the run's length (nanoGPT sets lr_decay_iters = max_iters).
-  if (flags.maxIters !== undefined && flags.lrDecayIters === undefined) training.lrDecayIters = flags.maxIters;
-  if (training.warmupIters !== undefined && training.lrDecayIters !== undefined && training.warmupIters > training.lrDecayIters) training.warmupIters = training.lrDecayIters;
-  const outDir = resolve(flags.out ?? join('runs', `${preset?.name ?? type}-${timestamp()}`));
+}
+
+async function trainCommand(flags: TrainFlags): Promise<void> {
+  const { model, training, preset } = resolveRun(runRequest(flags));
+  const dataPath = flags.data ?? (preset ? join(packageRoot, preset.data) : undefined);
+  if (!dataPath && !flags.resume) throw new Error('give the text to train on with --data <file> (or use --preset shakespeare-char for the bundled corpus)');
+  const outDir = resolve(flags.out ?? join('runs', `${preset?.name ?? model.type}-${timestamp()}`));
   const tokenizer: Tokenizer | 'char' = flags.tokenizer === 'char' ? 'char' : loadTokenizerFile(flags.tokenizer);
   if (preset && (training.maxTime ?? 0) > 0) {
     console.log(`note: training under a time budget of ${training.maxTime} s — the full ${training.maxIters ?? TRAIN_CONFIG_DEFAULTS.maxIters}-update preset may stop early (the learning-rate schedule is unchanged)`);
@@ -178,7 +173,7 @@ function evalCommand(checkpoint: string, file: string, flags: { quiet?: boolean;
     ['loss (nats / token)', result.loss.toFixed(4)],
     ['bits / token', result.bitsPerToken.toFixed(4)],
     ['perplexity', result.perplexity.toFixed(3)],
-    ['method', model.constructor.name === 'GPT' ? `non-overlapping windows of ${(model as Extract<LanguageModelNetwork, { config: { blockSize: number } }>).config.blockSize} tokens` : 'one pass, hidden state carried'],
+    ['method', streamLossMethod(model)],
   ]));
 }
 

@@ -12,20 +12,17 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
-import { createModel, resolveModelConfig, type LanguageModelNetwork, type ModelConfig } from '../../lm/factory.js';
-import { loadTokenizer } from '../../text/load.js';
+import type { LanguageModelNetwork, ModelConfig } from '../../lm/factory.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, deserializeTrainingState, modelTensors, serializeTrainingState, type SerializedTrainingState } from '../../train/checkpoint.js';
+import { deserializeTrainingState, serializeTrainingState, type Checkpoint, type CheckpointConfig, type SerializedTrainingState } from '../../train/checkpoint.js';
 import type { TrainConfig } from '../../train/config.js';
-import type { TrainingSnapshot } from '../../train/loop.js';
+import { languageModelCheckpoint, restoreLanguageModel, TOKENIZER_FILE } from '../../train/language-model-run.js';
+import type { CheckpointKind, TrainingSnapshot } from '../../train/loop.js';
+import type { CheckpointStore } from '../../train/store.js';
 
-export interface CheckpointConfigFile {
-  format: typeof CHECKPOINT_FORMAT;
-  version: number;
-  model: ModelConfig;
-  training?: TrainConfig;
-}
+/** config.json of a language-model checkpoint. */
+export type CheckpointConfigFile = CheckpointConfig & { model: ModelConfig; training?: TrainConfig };
 
 export interface CheckpointContents {
   model: LanguageModelNetwork;
@@ -55,22 +52,20 @@ export interface SaveCheckpointParts {
   snapshot?: TrainingSnapshot;
 }
 
-/** Write a checkpoint directory atomically (replacing an existing checkpoint at `dir`). */
+/** Write a language model's checkpoint directory atomically (replacing an existing checkpoint at `dir`). */
 export function saveCheckpoint(dir: string, parts: SaveCheckpointParts, options: { beforeSwap?: () => void } = {}): void {
+  const state = parts.snapshot ? serializeTrainingState(parts.snapshot) : undefined;
+  writeCheckpointDir(dir, { ...languageModelCheckpoint(parts), ...(state ? { state } : {}) }, options);
+}
+
+/** Write checkpoint data as a directory, atomically (replacing an existing checkpoint at `dir`). */
+export function writeCheckpointDir(dir: string, checkpoint: Checkpoint, options: { beforeSwap?: () => void } = {}): void {
   const tmp = `${dir}.tmp-${process.pid}`;
   const old = `${dir}.old-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    writeSynced(join(tmp, 'model.safetensors'), serializeSafetensors(modelTensors(parts.model), { format: 'pt', producer: 'lmkit' }));
-    const config: CheckpointConfigFile = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, model: parts.modelConfig, ...(parts.training ? { training: parts.training } : {}) };
-    writeSynced(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-    writeSynced(join(tmp, 'tokenizer.json'), parts.tokenizer.save());
-    if (parts.snapshot) {
-      const state = serializeTrainingState(parts.snapshot);
-      writeSynced(join(tmp, 'optimizer.safetensors'), serializeSafetensors(state.tensors));
-      writeSynced(join(tmp, 'state.json'), `${JSON.stringify(state.json)}\n`);
-    }
+    writeCheckpointFiles(tmp, checkpoint);
     options.beforeSwap?.();
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
@@ -85,6 +80,16 @@ export function saveCheckpoint(dir: string, parts: SaveCheckpointParts, options:
   // Copies left by an earlier process that died between its two renames are superseded now.
   const prefix = `${basename(dir)}.old-`;
   for (const entry of readdirSync(dirname(dir))) if (entry.startsWith(prefix)) rmSync(join(dirname(dir), entry), { recursive: true, force: true });
+}
+
+function writeCheckpointFiles(dir: string, checkpoint: Checkpoint): void {
+  writeSynced(join(dir, 'model.safetensors'), serializeSafetensors(checkpoint.weights, { format: 'pt', producer: 'lmkit' }));
+  writeSynced(join(dir, 'config.json'), `${JSON.stringify(checkpoint.config, null, 2)}\n`);
+  for (const [name, text] of Object.entries(checkpoint.files)) writeSynced(join(dir, name), text);
+  if (checkpoint.state) {
+    writeSynced(join(dir, 'optimizer.safetensors'), serializeSafetensors(checkpoint.state.tensors));
+    writeSynced(join(dir, 'state.json'), `${JSON.stringify(checkpoint.state.json)}\n`);
+  }
 }
 
 /** fsync a directory so renames and new entries in it survive a power cut (not supported everywhere: best effort). */
@@ -142,41 +147,57 @@ function readBytes(path: string, what: string): Uint8Array {
   }
 }
 
+/**
+ * Read a checkpoint directory as plain data: config.json, model.safetensors,
+ * the named side files, and (with `state`) the training state for a resume.
+ */
+export function readCheckpointDir(dir: string, options: { files?: readonly string[]; state?: boolean } = {}): Checkpoint {
+  const configPath = join(dir, 'config.json');
+  const config = readJson(configPath, 'the model configuration') as CheckpointConfig;
+  const weightsPath = join(dir, 'model.safetensors');
+  const { tensors: weights } = parseSafetensors(readBytes(weightsPath, 'the model weights'), weightsPath);
+  const files: Record<string, string> = {};
+  for (const name of options.files ?? [TOKENIZER_FILE]) {
+    files[name] = new TextDecoder().decode(readBytes(join(dir, name), name === TOKENIZER_FILE ? 'the tokenizer' : name));
+  }
+  return { config, weights, files, ...(options.state ? { state: readTrainingState(dir) } : {}) };
+}
+
 /** Load model, tokenizer and configs from a checkpoint or run directory. */
 export function loadCheckpoint(path: string, options: { prefer?: 'best' | 'last'; generator?: Generator } = {}): CheckpointContents & { dir: string } {
   const dir = resolveCheckpointDir(path, options.prefer);
-  const configPath = join(dir, 'config.json');
-  const config = readJson(configPath, 'the model configuration') as Partial<CheckpointConfigFile>;
-  if (config.format !== CHECKPOINT_FORMAT) throw new Error(`${configPath}: not an lmkit checkpoint config (format is ${JSON.stringify(config.format)}, expected "${CHECKPOINT_FORMAT}")`);
-  if (config.version !== CHECKPOINT_VERSION) throw new Error(`${configPath}: checkpoint version ${String(config.version)} is not supported (this lmkit reads version ${CHECKPOINT_VERSION})`);
-  let modelConfig: ModelConfig;
-  try {
-    modelConfig = resolveModelConfig(config.model as unknown as { type: string } & Record<string, unknown>);
-  } catch (err) {
-    throw new Error(`${configPath}: ${(err as Error).message}`);
-  }
-  const model = createModel(modelConfig, { generator: options.generator });
-  const weightsPath = join(dir, 'model.safetensors');
-  const { tensors } = parseSafetensors(readBytes(weightsPath, 'the model weights'), weightsPath);
-  try {
-    model.loadStateDict(tensors);
-  } catch (err) {
-    throw new Error(`${weightsPath} does not match ${configPath}: ${(err as Error).message}`);
-  }
-  const tokenizerPath = join(dir, 'tokenizer.json');
-  const tokenizer = loadTokenizer(new TextDecoder().decode(readBytes(tokenizerPath, 'the tokenizer')), tokenizerPath);
-  if (tokenizer.vocabSize > model.config.vocabSize) {
-    throw new Error(`${tokenizerPath}: the tokenizer has ${tokenizer.vocabSize} ids but the model only ${model.config.vocabSize}`);
-  }
-  model.eval();
-  return { dir, model, modelConfig, tokenizer, training: config.training };
+  return { dir, ...restoreLanguageModel(readCheckpointDir(dir), dir, options.generator) };
 }
 
-/** The optimizer/loop/task state saved next to the weights, for `--resume`. */
-export function loadTrainingSnapshot(dir: string): TrainingSnapshot {
+function readTrainingState(dir: string): SerializedTrainingState {
   const tensorsPath = join(dir, 'optimizer.safetensors');
   const statePath = join(dir, 'state.json');
   const { tensors } = parseSafetensors(readBytes(tensorsPath, 'the optimizer state needed to resume'), tensorsPath);
   const json = readJson(statePath, 'the training state needed to resume') as SerializedTrainingState['json'];
-  return deserializeTrainingState(tensors, json, statePath);
+  return { tensors, json };
+}
+
+/** A run directory's best/ and last/ as a checkpoint store (atomic saves; loads fall back as resolveCheckpointDir does). */
+export class DirectoryCheckpointStore implements CheckpointStore {
+  constructor(readonly runDir: string, private readonly files: readonly string[] = [TOKENIZER_FILE]) {}
+
+  save(kind: CheckpointKind, checkpoint: Checkpoint): void {
+    writeCheckpointDir(join(this.runDir, kind), checkpoint);
+  }
+
+  load(kind: CheckpointKind): Checkpoint | undefined {
+    let dir: string;
+    try {
+      dir = resolveCheckpointDir(this.runDir, kind);
+    } catch {
+      return undefined;
+    }
+    return readCheckpointDir(dir, { files: this.files, state: true });
+  }
+}
+
+/** The optimizer/loop/task state saved next to the weights, for `--resume`. */
+export function loadTrainingSnapshot(dir: string): TrainingSnapshot {
+  const { tensors, json } = readTrainingState(dir);
+  return deserializeTrainingState(tensors, json, join(dir, 'state.json'));
 }
