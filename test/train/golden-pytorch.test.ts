@@ -7,9 +7,10 @@
  * AdamW with configure_optimizers' decay groups, get_lr's warmup + cosine, and
  * clip_grad_norm_.
  *
- * lmkit replays the same updates from the same initial weights with its own
- * pieces — configureOptimizer, warmupCosineSchedule + setLearningRate, backward,
- * clipGradNorm, AdamW.step, and rnnTask's chunking for the LSTM — and must give
+ * lmkit replays the same updates from the same initial weights on its own
+ * training road — configureOptimizer, warmupCosineSchedule, and the core
+ * trainLoop (backward, clipGradNorm, AdamW.step), with rnnTask's chunking for
+ * the LSTM — and must give
  * the same loss and pre-clipping gradient norm at every update and the same
  * weights at the end, on every backend: within 1e-9 relative in float64 (they
  * agree to ~1e-15), and within 1e-5 relative on losses and norms in float32
@@ -20,10 +21,9 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AdamW, GPT, RNNLM, Tensor, backward, clipGradNorm, configureOptimizer, getBackend, rnnTask, setBackend, setLearningRate,
-  warmupCosineSchedule, type GPTConfig, type Module, type RNNLMConfig, type Schedule,
+  AdamW, GPT, Generator, RNNLM, Tensor, configureOptimizer, getBackend, rnnTask, setBackend, trainLoop,
+  warmupCosineSchedule, type GPTConfig, type Module, type RNNLMConfig, type Schedule, type TrainTask,
 } from '../../src/index.js';
-import { recyclingStep } from '../../src/tensor/buffer-pool.js';
 import { testBackends } from '../backend/backends.js';
 import { decodeNumber, readFixture, toTensor, type FixtureTensor } from '../helpers/fixtures.js';
 
@@ -64,13 +64,6 @@ type TrainCase = GptCase | RnnCase;
 
 const fixture = readFixture<{ cases: TrainCase[] }>('train-golden.json');
 
-/** What a training run needs from a task: lmkit's TrainTask (src/train/tasks.ts) has these. */
-interface LossTask {
-  readonly model: Module;
-  readonly stepLocal?: boolean;
-  trainLoss(): Tensor;
-}
-
 interface Trace {
   lrs: number[];
   losses: number[];
@@ -78,32 +71,23 @@ interface Trace {
 }
 
 /**
- * The training loop under test, nanoGPT's train.py with one micro-batch per
- * update (the order src/train/loop.ts uses): lr from the schedule on every
- * group, zero the gradients, forward + backward (recycling the step's buffers
- * for a step-local model, as the loop does), clip by global norm, step.
- * Kept in one place so it can be swapped for the redesigned trainer.
+ * The updates run by lmkit's one training loop (src/train/loop.ts) with the
+ * fixture's schedule and clipping, one micro-batch per update, every update
+ * logged; its evaluations (at update 0 and at the end) do not touch the
+ * training stream. Each update: lr from the schedule on every group, zero the
+ * gradients, forward + backward, clip by global norm, step.
  */
-function trainUpdates(task: LossTask, optimizer: AdamW, schedule: Schedule, gradClip: number, steps: number): Trace {
+async function trainUpdates(task: TrainTask, optimizer: AdamW, schedule: Schedule, gradClip: number, steps: number): Promise<Trace> {
   const trace: Trace = { lrs: [], losses: [], gradNorms: [] };
-  const params = [...task.model.parameters()];
-  for (let step = 0; step < steps; step++) {
-    const lr = schedule(step);
-    setLearningRate(optimizer, lr);
-    optimizer.zeroGrad();
-    const forwardBackward = (): number => {
-      const loss = task.trainLoss();
-      const value = loss.item();
-      backward(loss);
-      return value;
-    };
-    const loss = task.stepLocal ? recyclingStep(forwardBackward) : forwardBackward();
-    const norm = clipGradNorm(params, gradClip);
-    optimizer.step();
-    trace.lrs.push(lr);
-    trace.losses.push(loss);
-    trace.gradNorms.push(norm);
-  }
+  await trainLoop({
+    task, optimizer, schedule, generator: new Generator(0),
+    config: { maxIters: steps, maxTime: 0, gradAccumulation: 1, gradClip, evalInterval: steps, evalIters: 1, logInterval: 1 },
+    onStep(m) {
+      trace.lrs.push(m.lr);
+      trace.losses.push(m.loss);
+      trace.gradNorms.push(m.gradNorm);
+    },
+  });
   return trace;
 }
 
@@ -116,19 +100,24 @@ function stateOf(weights: Record<string, FixtureTensor>, dtype: FloatType): Reco
 const ids = (t: FixtureTensor): Tensor => toTensor(t, 'int32');
 
 /** The model with the fixture's initial weights (strict loadStateDict: PyTorch's names and layouts) and its task. */
-function setUp(c: TrainCase, dtype: FloatType): LossTask {
+function setUp(c: TrainCase, dtype: FloatType): TrainTask {
   if (c.model === 'GPT') {
     const model = new GPT(c.config, { dtype });
     model.loadStateDict(stateOf(c.initial, dtype));
     const batches = c.data.batches.map((b) => ({ inputs: ids(b.inputs), targets: ids(b.targets) }));
     let next = 0;
+    // The fixture's ten batches in order; this task has no validation split (its evaluations report 0).
     return {
       model,
+      tokensPerBatch: 3 * c.config.blockSize,
       stepLocal: model.stepLocal,
       trainLoss: () => {
         const { inputs, targets } = batches[next++];
         return model.forward(inputs, targets).loss as Tensor;
       },
+      evalLoss: () => 0,
+      saveState: () => ({ json: {}, tensors: new Map() }),
+      loadState() {},
     };
   }
   const model = new RNNLM(c.config, { dtype });
@@ -186,10 +175,10 @@ function keyBiasTolerance(c: TrainCase, dtype: FloatType): number {
   return dtype === 'float64' ? 1e-9 : c.lrs.reduce((a, b) => a + b, 0);
 }
 
-function runCase(t: TestContext, c: TrainCase, dtype: FloatType): void {
+async function runCase(t: TestContext, c: TrainCase, dtype: FloatType): Promise<void> {
   const task = setUp(c, dtype);
   const { optimizer, schedule } = optimizerFor(task.model, c.optimizer);
-  const trace = trainUpdates(task, optimizer, schedule, c.optimizer.gradClip, c.optimizer.steps);
+  const trace = await trainUpdates(task, optimizer, schedule, c.optimizer.gradClip, c.optimizer.steps);
   const tolerance = TOLERANCES[dtype];
   for (let k = 0; k < c.optimizer.steps; k++) {
     const relLoss = Math.abs(trace.losses[k] - c.losses[k]) / c.losses[k];
