@@ -6,7 +6,7 @@
  * result in `.grad`.
  */
 import { kernels } from '../backend/index.js';
-import { add } from '../ops/binary.js';
+import { add } from '../ops/arithmetic.js';
 import { firstNonFinite } from '../ops/op.js';
 import { formatShape } from '../tensor/shape.js';
 import { releaseBuffer, startRecording, stopRecording } from '../tensor/buffer-pool.js';
