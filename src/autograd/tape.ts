@@ -6,7 +6,7 @@
  * result in `.grad`.
  */
 import { kernels } from '../backend/index.js';
-import { add } from '../ops/binary.js';
+import { add } from '../ops/arithmetic.js';
 import { firstNonFinite } from '../ops/op.js';
 import { formatShape } from '../tensor/shape.js';
 import { releaseBuffer, startRecording, stopRecording } from '../tensor/buffer-pool.js';
@@ -75,7 +75,7 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
   autogradState.gradEnabled = false;
   autogradState.inBackward++;
   // Gradient buffers allocated by this pass go back to the pool once no pending gradient refers to them
-  // (./buffer-pool.ts). With retainGraph a VJP may run again and could keep what it made, so nothing is recycled.
+  // (../tensor/buffer-pool.ts). With retainGraph a VJP may run again and could keep what it made, so nothing is recycled.
   const recycler = options.retainGraph ? null : new GradientRecycler();
   try {
     for (let n = order.length - 1; n >= 0; n--) {

@@ -8,12 +8,12 @@ import { packedLayout } from '../backend/attention-layout.js';
 import { kernels, type AttentionArgs, type AttentionGeometry, type FloatArray } from '../backend/index.js';
 import { formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
 import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
-import { add, mul, sub } from './binary.js';
-import { applyOp, defineOp } from './op.js';
-import { matmulT } from './matmul.js';
-import { sum } from './reduce.js';
-import { permute, reshape, unbind } from './shape.js';
 import { softmax } from './activations.js';
+import { add, mul, sub } from './arithmetic.js';
+import { sum } from './broadcast.js';
+import { matmulT } from './matmul.js';
+import { applyOp, defineOp } from './op.js';
+import { permute, reshape, unbind } from './shape.js';
 import { requireFloat } from './util.js';
 
 interface AttentionAttrs extends AttentionGeometry {

@@ -1,70 +1,21 @@
 /**
- * Binary elementwise ops with NumPy/PyTorch broadcasting. Gradients flowing back
- * to a broadcast input are summed over the stretched dims (`sumToShape`).
+ * The remaining binary elementwise ops — pow, maximum / minimum and the
+ * comparisons — with NumPy/PyTorch broadcasting. Their gradients use log and
+ * where, which is why they sit above the arithmetic ops (./arithmetic.ts) that
+ * log and where are themselves differentiated with.
  */
 import type { BinaryOpName } from '../backend/backend.js';
-import { kernels } from '../backend/index.js';
-import { promote, type DType } from '../tensor/dtype.js';
-import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
-import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
-import { apply1, defineOp } from './op.js';
-import { sumToShape } from './reduce.js';
-import { log, neg } from './unary.js';
-import { asTensor, type TensorLike } from './util.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { add, addTangents, broadcastTangent, liftOperands, mul, sub } from './arithmetic.js';
+import { sumToShape } from './broadcast.js';
 import { where } from './indexing.js';
+import { apply1, defineOp } from './op.js';
+import { log } from './unary.js';
+import { binaryForward } from './untracked.js';
+import { asTensor, type TensorLike } from './util.js';
 
-function resultDtype(op: BinaryOpName, a: DType, b: DType): DType {
-  if (op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge') return 'int32';
-  const t = promote(a, b);
-  // True division and real powers of integers give floats, as in PyTorch.
-  if (t === 'int32' && op === 'div') return 'float32';
-  return t;
-}
-
-function binaryForward(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
-  const shape = a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]) ? a.shape : broadcastShapes(op, a.shape, b.shape);
-  const out = outputTensor(shape, resultDtype(op, a.dtype, b.dtype));
-  kernels.binary(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), out.data, shape);
-  return out;
-}
-
-/** Sum of two nullable tangents (null = zero). */
-function addTangents(x: Tensor | null, y: Tensor | null): Tensor | null {
-  if (!x) return y;
-  if (!y) return x;
-  return add(x, y);
-}
-
-const addOp = defineOp<null>({
-  name: 'add',
-  forward: ([a, b]) => binaryForward('add', a, b),
-  vjp: ({ inputs: [a, b] }, [g]) => (g ? [sumToShape(g, a.shape), sumToShape(g, b.shape)] : [null, null]),
-  jvp: ({ outputs: [y] }, [ta, tb]) => [broadcastTangent(addTangents(ta, tb), y)],
-});
-
-const subOp = defineOp<null>({
-  name: 'sub',
-  forward: ([a, b]) => binaryForward('sub', a, b),
-  vjp: ({ inputs: [a, b] }, [g]) => (g ? [sumToShape(g, a.shape), sumToShape(neg(g), b.shape)] : [null, null]),
-  jvp: ({ outputs: [y] }, [ta, tb]) => [broadcastTangent(tb ? addTangents(ta, neg(tb)) : ta, y)],
-});
-
-const mulOp = defineOp<null>({
-  name: 'mul',
-  forward: ([a, b]) => binaryForward('mul', a, b),
-  vjp: ({ inputs: [a, b] }, [g]) => (g ? [sumToShape(mul(g, b), a.shape), sumToShape(mul(g, a), b.shape)] : [null, null]),
-  jvp: ({ inputs: [a, b], outputs: [y] }, [ta, tb]) => [broadcastTangent(addTangents(ta && mul(ta, b), tb && mul(a, tb)), y)],
-});
-
-// y = a / b:  ∂y/∂a = 1/b,  ∂y/∂b = −a/b² = −y/b.
-const divOp = defineOp<null>({
-  name: 'div',
-  forward: ([a, b]) => binaryForward('div', a, b),
-  vjp: ({ inputs: [a, b], outputs: [y] }, [g]) =>
-    g ? [sumToShape(div(g, b), a.shape), sumToShape(neg(div(mul(g, y), b)), b.shape)] : [null, null],
-  jvp: ({ inputs: [, b], outputs: [y] }, [ta, tb]) =>
-    [broadcastTangent(addTangents(ta && div(ta, b), tb && neg(div(mul(tb, y), b))), y)],
-});
+// add, sub, mul and div are binary ops too; they live in ./arithmetic.ts with neg.
+export { add, div, mul, sub } from './arithmetic.js';
 
 // y = a^b:  ∂y/∂a = b·a^(b−1),  ∂y/∂b = y·log a (taken as 0 where y = 0, as PyTorch does at a = 0).
 function powPartials(a: Tensor, b: Tensor, y: Tensor): [Tensor, Tensor] {
@@ -114,39 +65,17 @@ function selectionOp(op: 'maximum' | 'minimum') {
 const maximumOp = selectionOp('maximum');
 const minimumOp = selectionOp('minimum');
 
-/** A tangent must have the output's shape (a tangent of a broadcast input is stretched). */
-function broadcastTangent(t: Tensor | null, y: Tensor): Tensor | null {
-  if (!t || (t.ndim === y.ndim && t.shape.every((d, i) => d === y.shape[i]))) return t;
-  return binaryForward('add', t, emptyTensor(y.shape, t.dtype));
-}
-
-export function add(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
-  return apply1(addOp, [x, y], null);
-}
-export function sub(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
-  return apply1(subOp, [x, y], null);
-}
-export function mul(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
-  return apply1(mulOp, [x, y], null);
-}
-export function div(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
-  return apply1(divOp, [x, y], null);
-}
 /** Elementwise power with a tensor exponent (for a number exponent `powScalar` is faster). */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
+  const [x, y] = liftOperands(a, b);
   return apply1(powOp, [x, y], null);
 }
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
+  const [x, y] = liftOperands(a, b);
   return apply1(maximumOp, [x, y], null);
 }
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
+  const [x, y] = liftOperands(a, b);
   return apply1(minimumOp, [x, y], null);
 }
 
@@ -159,15 +88,7 @@ export function gt(a: TensorLike, b: TensorLike): Tensor { return compare('gt', 
 export function ge(a: TensorLike, b: TensorLike): Tensor { return compare('ge', a, b); }
 
 function compare(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = lift(a, b);
+  const [x, y] = liftOperands(a, b);
   return binaryForward(op, x, y);
 }
 
-function lift(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  if (a instanceof Tensor) return [a, asTensor(b, a)];
-  if (b instanceof Tensor) return [asTensor(a, b), b];
-  throw new TypeError('binary op: at least one operand must be a Tensor');
-}
-
-/** @internal Broadcasting forward without autograd, for rules that need a constant. */
-export { binaryForward };

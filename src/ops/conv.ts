@@ -6,7 +6,7 @@
 import { kernels, type Conv1dArgs, type FloatArray } from '../backend/index.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
-import { add } from './binary.js';
+import { add } from './arithmetic.js';
 import { applyOp, defineOp } from './op.js';
 import { requireFloat } from './util.js';
 

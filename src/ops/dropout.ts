@@ -6,7 +6,7 @@
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { allocate } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import { mul } from './binary.js';
+import { mul } from './arithmetic.js';
 import { requireFloat } from './util.js';
 
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {

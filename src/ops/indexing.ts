@@ -7,9 +7,9 @@ import { kernels } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, normalizeDim, ShapeError, sizeOf } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { reshape, sumToShape } from './broadcast.js';
 import { apply1, defineOp, type OpDefinition } from './op.js';
-import { sumToShape } from './reduce.js';
-import { flatten, reshape } from './shape.js';
+import { flatten } from './shape.js';
 import { asTensor, requireInt, type TensorLike } from './util.js';
 
 // ---------------------------------------------------------------- gather

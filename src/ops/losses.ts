@@ -7,14 +7,13 @@
 import { kernels } from '../backend/index.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
-import { add, mul, sub } from './binary.js';
-import { where } from './indexing.js';
+import { add, mul, sub } from './arithmetic.js';
+import { gather, where } from './indexing.js';
 import { apply1, defineOp } from './op.js';
 import { mean, sum } from './reduce.js';
 import { flatten, permute, reshape } from './shape.js';
 import { abs, neg, sigmoid, square } from './unary.js';
 import { requireFloat, requireInt, scalarLike } from './util.js';
-import { gather } from './indexing.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 

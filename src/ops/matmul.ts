@@ -7,10 +7,10 @@
 import { kernels } from '../backend/index.js';
 import { promote } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
-import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
-import { add } from './binary.js';
+import { outputTensor, Tensor } from '../tensor/tensor.js';
+import { add } from './arithmetic.js';
+import { sumToShape } from './broadcast.js';
 import { apply1, defineOp, type OpDefinition } from './op.js';
-import { sumToShape } from './reduce.js';
 import { reshape, squeeze, unsqueeze } from './shape.js';
 import { requireFloat } from './util.js';
 

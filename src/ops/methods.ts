@@ -1,6 +1,6 @@
 /**
  * Tensor methods, PyTorch style (`x.matmul(w).add(b).relu()`), attached to the
- * Tensor prototype here so tensor.ts stays free of import cycles. Each method is
+ * Tensor prototype here so ../tensor/tensor.ts stays free of import cycles. Each method is
  * the free function of the same name with `this` as the first argument.
  */
 import { backward, type BackwardOptions } from '../autograd/tape.js';

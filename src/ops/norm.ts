@@ -6,7 +6,7 @@
 import { kernels, type FloatArray } from '../backend/index.js';
 import { formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
 import { emptyTensor, outputTensor, Tensor } from '../tensor/tensor.js';
-import { add, mul, sub } from './binary.js';
+import { add, mul, sub } from './arithmetic.js';
 import { applyOp, defineOp } from './op.js';
 import { mean } from './reduce.js';
 import { reshape } from './shape.js';

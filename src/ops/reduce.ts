@@ -3,71 +3,19 @@
  * onto the kernel's (outer, n, inner) view without copying; other sets are first
  * permuted so the reduced dims come last.
  */
-import type { AnyArray, ReduceOpName } from '../backend/backend.js';
 import { kernels } from '../backend/index.js';
-import { allocate } from '../tensor/dtype.js';
-import { contiguousStrides, formatShape, normalizeDims, shapesEqual, sizeOf, type Shape } from '../tensor/shape.js';
+import { formatShape, normalizeDims, sizeOf } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
-import { add, binaryForward, div, mul, sub } from './binary.js';
+import { add, div, mul, sub } from './arithmetic.js';
+import { reduceAttrs, sum, sumOp, unreduce, type Dims } from './broadcast.js';
 import { apply1, defineOp } from './op.js';
-import { expand, reshape } from './shape.js';
-import { exp, log, sqrt } from './unary.js';
+import { exp, sqrt } from './unary.js';
+import { binaryForward, reducedShape, reduceForward, reductionView, type ReduceAttrs } from './untracked.js';
 import { requireFloat } from './util.js';
 
-export type Dims = number | readonly number[] | null;
-
-interface ReduceAttrs { dims: number[]; keepdim: boolean }
-
-/** Shape of a reduction's result. */
-function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    if (dims.includes(i)) { if (keepdim) out.push(1); } else out.push(shape[i]);
-  }
-  return out;
-}
-
-/** The data and (outer, n, inner) view to reduce `dims` of `x`, permuting when they are not contiguous. */
-export function reductionView(x: Tensor, dims: readonly number[]): { data: AnyArray; outer: number; n: number; inner: number } {
-  const shape = x.shape;
-  if (dims.length === 0) return { data: x.data, outer: x.size, n: 1, inner: 1 };
-  const first = dims[0], last = dims[dims.length - 1];
-  if (last - first + 1 === dims.length) {
-    return {
-      data: x.data,
-      outer: sizeOf(shape.slice(0, first)),
-      n: sizeOf(shape.slice(first, last + 1)),
-      inner: sizeOf(shape.slice(last + 1)),
-    };
-  }
-  const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
-  const order = [...kept, ...dims];
-  const strides = contiguousStrides(shape);
-  const permutedShape = order.map((i) => shape[i]);
-  const data = allocate(x.dtype, x.size);
-  kernels.stridedCopy(x.data, 0, order.map((i) => strides[i]), permutedShape, data);
-  return { data, outer: sizeOf(kept.map((i) => shape[i])), n: sizeOf(dims.map((i) => shape[i])), inner: 1 };
-}
-
-function reduceForward(op: ReduceOpName, x: Tensor, { dims, keepdim }: ReduceAttrs): Tensor {
-  const view = reductionView(x, dims);
-  const out = emptyTensor(reducedShape(x.shape, dims, keepdim), x.dtype);
-  kernels.reduce(op, view.data, view.outer, view.n, view.inner, out.data);
-  return out;
-}
-
-/** Bring a reduced gradient back to the input's shape (reinsert dims, then broadcast). */
-function unreduce(g: Tensor, inputShape: Shape, { dims, keepdim }: ReduceAttrs): Tensor {
-  const kept = keepdim ? g : reshape(g, reducedShape(inputShape, dims, true));
-  return expand(kept, inputShape);
-}
-
-const sumOp = defineOp<ReduceAttrs>({
-  name: 'sum',
-  forward: ([x], attrs) => reduceForward('sum', x, attrs),
-  vjp: ({ inputs: [x], attrs }, [g]) => [g ? unreduce(g, x.shape, attrs) : null],
-  jvp: ({ attrs }, [t]) => [t ? sum(t, attrs.dims, attrs.keepdim) : null],
-});
+// sum lives with expand in ./broadcast.ts (each one's gradient is written with the other).
+export { sum, sumToShape, type Dims } from './broadcast.js';
+export { reductionView } from './untracked.js';
 
 // max/min: the gradient goes to the elements equal to the extremum, split evenly among ties (PyTorch's amax rule).
 function extremumOp(op: 'max' | 'min') {
@@ -113,34 +61,25 @@ function softWeights(x: Tensor, y: Tensor, attrs: ReduceAttrs): Tensor {
   return exp(sub(x, unreduce(y, x.shape, attrs)));
 }
 
-function attrsFor(op: string, x: Tensor, dim: Dims | undefined, keepdim: boolean): ReduceAttrs {
-  return { dims: normalizeDims(op, dim ?? null, x.ndim), keepdim };
-}
-
-/** Sum over `dim` (all dims when omitted). */
-export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return apply1(sumOp, [x], attrsFor('sum', x, dim, keepdim));
-}
-
 /** Mean over `dim` (all dims when omitted). */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   requireFloat('mean', x);
-  const attrs = attrsFor('mean', x, dim, keepdim);
+  const attrs = reduceAttrs('mean', x, dim, keepdim);
   const count = sizeOf(attrs.dims.map((d) => x.shape[d]));
   return mul(apply1(sumOp, [x], attrs), 1 / count);
 }
 
 /** Maximum values over `dim` (all dims when omitted). For indices use `argmax`. */
 export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return apply1(maxOp, [x], attrsFor('max', x, dim, keepdim));
+  return apply1(maxOp, [x], reduceAttrs('max', x, dim, keepdim));
 }
 
 export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return apply1(minOp, [x], attrsFor('min', x, dim, keepdim));
+  return apply1(minOp, [x], reduceAttrs('min', x, dim, keepdim));
 }
 
 export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return apply1(logSumExpOp, [x], attrsFor('logsumexp', x, dim, keepdim));
+  return apply1(logSumExpOp, [x], reduceAttrs('logsumexp', x, dim, keepdim));
 }
 
 export interface VarianceOptions {
@@ -162,18 +101,6 @@ export function variance(x: Tensor, dim?: Dims, options: VarianceOptions = {}): 
 /** Standard deviation: √var. */
 export function std(x: Tensor, dim?: Dims, options: VarianceOptions = {}): Tensor {
   return sqrt(variance(x, dim, options));
-}
-
-/** Sum `g` down to `shape` — the adjoint of broadcasting. */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  const dims: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
-  }
-  const summed = dims.length ? sum(g, dims, true) : g;
-  return reshape(summed, shape);
 }
 
 /** Index of the maximum along `dim` (over the flattened tensor when omitted); int32. */

@@ -5,45 +5,13 @@
  */
 import { kernels } from '../backend/index.js';
 import { allocate } from '../tensor/dtype.js';
-import { broadcastStrides, contiguousStrides, formatShape, normalizeDim, ShapeError, sizeOf, type Shape } from '../tensor/shape.js';
+import { contiguousStrides, formatShape, normalizeDim, ShapeError, sizeOf, type Shape } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
+import { reshape } from './broadcast.js';
 import { apply1, applyOp, defineOp, type OpDefinition } from './op.js';
-import { sumToShape } from './reduce.js';
 
-// ---------------------------------------------------------------- reshape
-const reshapeOp = defineOp<{ shape: number[] }>({
-  name: 'reshape',
-  forward: ([x], { shape }) => new Tensor(x.data, shape),
-  vjp: ({ inputs: [x] }, [g]) => [g ? reshape(g, x.shape) : null],
-  jvp: ({ attrs }, [t]) => [t ? reshape(t, attrs.shape) : null],
-});
-
-/** Resolve one −1 entry and check the element count. */
-function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
-  const out = [...shape];
-  const unknown = out.indexOf(-1);
-  if (unknown !== out.lastIndexOf(-1)) throw new ShapeError(`${op}: only one dimension can be -1, got ${formatShape(shape)}`);
-  if (unknown >= 0) {
-    const known = sizeOf(out.filter((_, i) => i !== unknown));
-    if (known === 0 || x.size % known !== 0) {
-      throw new ShapeError(`${op}: cannot infer -1 in ${formatShape(shape)} for a tensor of shape ${formatShape(x.shape)} (${x.size} elements)`);
-    }
-    out[unknown] = x.size / known;
-  }
-  if (sizeOf(out) !== x.size || out.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ShapeError(`${op}: shape ${formatShape(shape)} is invalid for a tensor of shape ${formatShape(x.shape)} (${x.size} elements)`);
-  }
-  return out;
-}
-
-/** A view with a new shape (one dim may be −1). Shares storage. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const resolved = resolveShape('reshape', x, shape);
-  if (resolved.length === x.ndim && resolved.every((d, i) => d === x.shape[i])) return x;
-  return apply1(reshapeOp, [x], { shape: resolved });
-}
-
-export const view = reshape;
+// reshape and expand live with sum in ./broadcast.ts (each one's gradient is written with the others).
+export { expand, reshape, view } from './broadcast.js';
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
@@ -98,33 +66,6 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   dims[a] = b;
   dims[b] = a;
   return permute(x, dims);
-}
-
-// ---------------------------------------------------------------- expand
-const expandOp = defineOp<{ shape: number[] }>({
-  name: 'expand',
-  forward: ([x], { shape }) => {
-    const out = emptyTensor(shape, x.dtype);
-    kernels.stridedCopy(x.data, 0, broadcastStrides(x.shape, shape), shape, out.data);
-    return out;
-  },
-  vjp: ({ inputs: [x] }, [g]) => [g ? sumToShape(g, x.shape) : null],
-  jvp: ({ attrs }, [t]) => [t ? expand(t, attrs.shape) : null],
-});
-
-/** Broadcast to a larger shape (−1 keeps a dim). Materializes the result. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const lead = shape.length - x.ndim;
-  if (lead < 0) throw new ShapeError(`expand: target ${formatShape(shape)} has fewer dims than the input ${formatShape(x.shape)}`);
-  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
-  for (let i = 0; i < x.ndim; i++) {
-    const from = x.shape[i], to = target[i + lead];
-    if (from !== to && from !== 1) {
-      throw new ShapeError(`expand: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)} (dim ${i + lead}: ${from} → ${to})`);
-    }
-  }
-  if (lead === 0 && target.every((d, i) => d === x.shape[i])) return x;
-  return apply1(expandOp, [x], { shape: target });
 }
 
 // ---------------------------------------------------------------- slice

@@ -7,17 +7,15 @@
 import type { UnaryOpName } from '../backend/backend.js';
 import { kernels } from '../backend/index.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
-import { binaryForward, mul } from './binary.js';
+import { mul } from './arithmetic.js';
 import { apply1, defineOp, type OpDefinition } from './op.js';
+import { binaryForward, unaryForward } from './untracked.js';
 import { requireFloat, scalarLike } from './util.js';
 
-type Derivative = (x: Tensor, y: Tensor) => Tensor;
+// neg is a unary op too; it lives in ./arithmetic.ts, whose gradients use it.
+export { neg } from './arithmetic.js';
 
-function unaryForward(name: UnaryOpName, x: Tensor): Tensor {
-  const out = emptyTensor(x.shape, x.dtype);
-  kernels.unary(name, x.data, out.data);
-  return out;
-}
+type Derivative = (x: Tensor, y: Tensor) => Tensor;
 
 /** Define a differentiable unary op from its kernel name and derivative. */
 function elementwise(name: UnaryOpName, derivative: Derivative): (x: Tensor) => Tensor {
@@ -39,44 +37,35 @@ function piecewiseConstant(name: UnaryOpName): (x: Tensor) => Tensor {
 }
 
 const constant = (x: Tensor, c: number): Tensor => scalarLike(c, x);
-const k = (name: UnaryOpName, x: Tensor): Tensor => unaryForward(name, x);
-
-export const neg = (x: Tensor): Tensor => apply1(negOp, [x], null);
-const negOp = defineOp<null>({
-  name: 'neg',
-  forward: ([x]) => unaryForward('neg', x),
-  vjp: (_ctx, [g]) => [g ? neg(g) : null],
-  jvp: (_ctx, [t]) => [t ? neg(t) : null],
-});
 
 /** d/dx eˣ = eˣ = y */
 export const exp = elementwise('exp', (_x, y) => y);
 /** d/dx log x = 1/x */
-export const log = elementwise('log', (x) => k('reciprocal', x));
+export const log = elementwise('log', (x) => unaryForward('reciprocal', x));
 /** d/dx √x = 1/(2√x) */
 export const sqrt = elementwise('sqrt', (_x, y) => binaryForward('div', constant(y, 0.5), y));
 /** d/dx x^(−1/2) = −½ x^(−3/2) = −½ y / x */
 export const rsqrt = elementwise('rsqrt', (x, y) => binaryForward('mul', constant(y, -0.5), binaryForward('div', y, x)));
 /** d/dx |x| = sign x (0 at 0, as PyTorch) */
-export const abs = elementwise('abs', (x) => k('sign', x));
+export const abs = elementwise('abs', (x) => unaryForward('sign', x));
 /** d/dx sin x = cos x */
-export const sin = elementwise('sin', (x) => k('cos', x));
+export const sin = elementwise('sin', (x) => unaryForward('cos', x));
 /** d/dx cos x = −sin x */
-export const cos = elementwise('cos', (x) => k('neg', k('sin', x)));
+export const cos = elementwise('cos', (x) => unaryForward('neg', unaryForward('sin', x)));
 /** d/dx σ(x) = σ(x)(1 − σ(x)) (seed 004) */
 export const sigmoid = elementwise('sigmoid', (_x, y) => binaryForward('mul', y, binaryForward('sub', constant(y, 1), y)));
 /** d/dx tanh x = 1 − tanh² x */
-export const tanh = elementwise('tanh', (_x, y) => binaryForward('sub', constant(y, 1), k('square', y)));
+export const tanh = elementwise('tanh', (_x, y) => binaryForward('sub', constant(y, 1), unaryForward('square', y)));
 /** d/dx relu x = 1[x > 0] */
-export const relu = elementwise('relu', (x) => k('step', x));
+export const relu = elementwise('relu', (x) => unaryForward('step', x));
 /** d/dx erf x = 2/√π · e^(−x²) */
-export const erf = elementwise('erf', (x) => binaryForward('mul', constant(x, 2 / Math.sqrt(Math.PI)), k('exp', k('neg', k('square', x)))));
+export const erf = elementwise('erf', (x) => binaryForward('mul', constant(x, 2 / Math.sqrt(Math.PI)), unaryForward('exp', unaryForward('neg', unaryForward('square', x)))));
 /** d/dx eˣ − 1 = eˣ */
-export const expm1 = elementwise('expm1', (x) => k('exp', x));
+export const expm1 = elementwise('expm1', (x) => unaryForward('exp', x));
 /** d/dx log(1 + x) = 1/(1 + x) */
-export const log1p = elementwise('log1p', (x) => k('reciprocal', binaryForward('add', x, constant(x, 1))));
+export const log1p = elementwise('log1p', (x) => unaryForward('reciprocal', binaryForward('add', x, constant(x, 1))));
 /** d/dx 1/x = −1/x² = −y² */
-export const reciprocal = elementwise('reciprocal', (_x, y) => k('neg', k('square', y)));
+export const reciprocal = elementwise('reciprocal', (_x, y) => unaryForward('neg', unaryForward('square', y)));
 /** d/dx x² = 2x */
 export const square = elementwise('square', (x) => binaryForward('mul', x, constant(x, 2)));
 

@@ -36,7 +36,7 @@ export class Tensor {
   node: GraphNode | null = null;
   /** @internal Which output of `node` this tensor is. */
   outputIndex = 0;
-  /** @internal Tangent under forward-mode differentiation (see autograd/forward.ts). */
+  /** @internal Tangent under forward-mode differentiation (seeded by `jvp` in ../autograd/functional.ts, pushed on by ../ops/op.ts). */
   tangent: Tensor | null = null;
   /** Unique id, handy for debugging and as a stable key. */
   readonly id: number = nextTensorId++;

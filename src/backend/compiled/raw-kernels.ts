@@ -34,8 +34,7 @@ export interface RawKernels {
     a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean,
     batch: number, aBatchStride: number, bBatchStride: number, outBatchStride: number, accumulate: boolean,
   ): void;
-  /** n = x.length */
-  /** With a bias (cols, dividing n): GELU(x + bias) broadcast over rows. */
+  /** n = x.length. With a bias (cols, dividing n): GELU(x + bias) broadcast over rows. */
   geluForward(x: Float32Array, out: Float32Array, tanh: boolean, bias: Float32Array | null): void;
   geluBackward(x: Float32Array, gy: Float32Array, gx: Float32Array, tanh: boolean, bias: Float32Array | null): void;
   layerNormForward(
