@@ -22,11 +22,11 @@
  *                the likelihood gain of the merge; symbol counts are weighted
  *                occurrences in the current segmentation)
  *
- * Tie-break (deterministic, the same in the test oracle): the higher score,
- * then the higher pair count, then the smaller left id, then the smaller right
- * id. Ids are: special tokens, then the base alphabet in unit order, then merge
- * results in creation order — so ties prefer older symbols (as Hugging Face's
- * BpeTrainer does).
+ * Tie-break (deterministic, the same in seed 004's literal trainer,
+ * ./reference.ts): the higher score, then the higher pair count, then the
+ * smaller left id, then the smaller right id. Ids are: special tokens, then the
+ * base alphabet in unit order, then merge results in creation order — so ties
+ * prefer older symbols (as Hugging Face's BpeTrainer does).
  *
  * Within a word, a merge replaces occurrences left to right without overlap
  * ("aaa" → "aa a"), exactly as the encoder does.
