@@ -65,7 +65,7 @@ export interface LearnedMerges {
 }
 
 const PROGRESS_EVERY = 50;
-/** Words longer than this are merged with indexOf/copyWithin rather than symbol by symbol. */
+/** Words longer than this are merged by skipping to the next left symbol and copyWithin, rather than symbol by symbol. */
 const LONG_WORD = 24;
 
 export function learnMerges(table: WordTable, options: LearnOptions): LearnedMerges {
@@ -200,57 +200,39 @@ class WordRewriter {
     this.counts.occurrences.drain(pair, this.rewriteWord);
   }
 
-  /** Merge every (left, right) in the word, left to right, compacting it in place. */
+  /**
+   * Merge every (left, right) in the word, left to right, compacting it in
+   * place. Long words (lines, with no pre-tokenization) skip ahead to the next
+   * `left` and move the stretch before it with one copyWithin instead of symbol
+   * by symbol.
+   */
   private mergeInWord(word: number): void {
+    const { symbols, left, right, merged } = this;
     const start = this.table.start[word];
     const end = start + this.table.length[word];
+    const long = end - start > LONG_WORD;
     this.word = word;
     this.wordStart = start;
     this.wordEnd = end;
     this.wordCount = this.table.count[word];
-    const newEnd = end - start > LONG_WORD ? this.mergeInLongWord() : this.mergeInShortWord();
-    this.table.length[word] = newEnd - start;
-  }
-
-  /** Symbol by symbol; returns the end of the rewritten word. */
-  private mergeInShortWord(): number {
-    const { symbols, left, right, merged, wordEnd: end } = this;
-    let out = this.wordStart;
-    let read = out;
+    let out = start;
+    let read = start;
     while (read < end) {
       if (symbols[read] === left && read + 1 < end && symbols[read + 1] === right) {
         this.countOccurrence(out, read);
         symbols[out++] = merged;
         read += 2;
-      } else {
+      } else if (!long) {
         symbols[out++] = symbols[read++];
+      } else {
+        let nextLeft = read + 1;
+        while (nextLeft < end && symbols[nextLeft] !== left) nextLeft++;
+        if (out !== read) symbols.copyWithin(out, read, nextLeft);
+        out += nextLeft - read;
+        read = nextLeft;
       }
     }
-    return out;
-  }
-
-  /**
-   * Long words (lines, with no pre-tokenization): find the next `left`, then
-   * move the stretch before it with one copyWithin instead of symbol by symbol.
-   */
-  private mergeInLongWord(): number {
-    const { symbols, left, right, merged, wordEnd: end } = this;
-    let out = this.wordStart;
-    let read = out;
-    while (read < end) {
-      if (symbols[read] === left && read + 1 < end && symbols[read + 1] === right) {
-        this.countOccurrence(out, read);
-        symbols[out++] = merged;
-        read += 2;
-        continue;
-      }
-      let nextLeft = read + 1;
-      while (nextLeft < end && symbols[nextLeft] !== left) nextLeft++;
-      if (out !== read) symbols.copyWithin(out, read, nextLeft);
-      out += nextLeft - read;
-      read = nextLeft;
-    }
-    return out;
+    this.table.length[word] = out - start;
   }
 
   /**

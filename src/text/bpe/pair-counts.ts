@@ -8,6 +8,7 @@
  * which pairs they touched and what each count was before, so the trainer can
  * push exactly those pairs back onto its heap afterwards.
  */
+import { grownFloat64, grownInt32 } from './grow.js';
 import { PairIndex } from './pair-index.js';
 import type { MergeObjective } from './variant.js';
 import { WordOccurrences } from './word-occurrences.js';
@@ -107,15 +108,9 @@ export class PairCounts {
   }
 
   private grow(pairCapacity: number): void {
-    const count = new Float64Array(pairCapacity);
-    count.set(this.count);
-    this.count = count;
-    const countAtMergeStart = new Float64Array(pairCapacity);
-    countAtMergeStart.set(this.countAtMergeStart);
-    this.countAtMergeStart = countAtMergeStart;
-    const touchedInMerge = new Int32Array(pairCapacity);
-    touchedInMerge.set(this.touchedInMerge);
-    this.touchedInMerge = touchedInMerge;
+    this.count = grownFloat64(this.count, pairCapacity);
+    this.countAtMergeStart = grownFloat64(this.countAtMergeStart, pairCapacity);
+    this.touchedInMerge = grownInt32(this.touchedInMerge, pairCapacity);
     this.occurrences.growPairs(pairCapacity);
   }
 }

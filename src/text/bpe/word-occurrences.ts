@@ -8,6 +8,8 @@
  * the pair) or repeat a word: the trainer checks each word when it merges, and
  * skips a word it has already rewritten for the current merge.
  */
+import { grownInt32 } from './grow.js';
+
 export class WordOccurrences {
   /** First node of pair p's list, or -1 for an empty list. */
   private head: Int32Array;
@@ -27,9 +29,7 @@ export class WordOccurrences {
 
   /** Make room for pair numbers below `pairCapacity` (new pairs start with empty lists). */
   growPairs(pairCapacity: number): void {
-    const head = new Int32Array(pairCapacity).fill(-1);
-    head.set(this.head);
-    this.head = head;
+    this.head = grownInt32(this.head, pairCapacity, -1);
   }
 
   /** Record that `pair` occurs in `word`; a repeat of the word just added is skipped. */
@@ -71,11 +71,7 @@ export class WordOccurrences {
   }
 
   private growNodes(nodeCapacity: number): void {
-    const nodeWord = new Int32Array(nodeCapacity);
-    nodeWord.set(this.nodeWord);
-    this.nodeWord = nodeWord;
-    const nodeNext = new Int32Array(nodeCapacity);
-    nodeNext.set(this.nodeNext);
-    this.nodeNext = nodeNext;
+    this.nodeWord = grownInt32(this.nodeWord, nodeCapacity);
+    this.nodeNext = grownInt32(this.nodeNext, nodeCapacity);
   }
 }

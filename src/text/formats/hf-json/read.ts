@@ -2,7 +2,7 @@
 import type { TiktokenTokenizer } from '../../tiktoken.js';
 import type { WordPieceTokenizer } from '../../wordpiece.js';
 import type { BpeModel } from '../../bpe/model.js';
-import { asObject, asString, fail, TokenizerFormatError, type JsonObject } from '../../json.js';
+import { asObject, asString, fail, withSourceInErrors, type JsonObject } from '../../json.js';
 import { readAddedTokens } from './common.js';
 import { loadByteLevelBpe } from './read-byte-bpe.js';
 import { loadCharLevelBpe } from './read-char-bpe.js';
@@ -19,17 +19,7 @@ export interface HuggingFaceLoadOptions {
  * JSON field: `tokenizer.json: field "model.merges[12]": …`.
  */
 export function loadHuggingFaceTokenizer(jsonText: string, options: HuggingFaceLoadOptions = {}): TiktokenTokenizer | WordPieceTokenizer | BpeModel {
-  const source = options.source ?? 'tokenizer.json';
-  try {
-    return loadParsed(parseJson(jsonText), options);
-  } catch (error) {
-    if (error instanceof TokenizerFormatError) {
-      const wrapped = new TokenizerFormatError(error.field, error.problem);
-      wrapped.message = `${source}: ${error.message}`;
-      throw wrapped;
-    }
-    throw error;
-  }
+  return withSourceInErrors(options.source ?? 'tokenizer.json', () => loadParsed(parseJson(jsonText), options));
 }
 
 function parseJson(jsonText: string): unknown {
