@@ -9,9 +9,10 @@
  *   const tok = CharTokenizer.train(text, { specialTokens: ['<START>', '<STOP>'] });
  *   const ids = withBoundaries(tok, tok.encode('To be'));   // [<START>, T, o, ' ', b, e, <STOP>]
  */
-import type { EncodeOptions, Tokenizer } from './tokenizer.js';
+import type { Tokenizer } from './tokenizer.js';
 import { asNullableString, fail, field, stringArray, tokenizerHeader, type JsonObject } from './json.js';
 import { resolveSpecialTokens, SpecialTokenSplitter } from './special.js';
+import { VocabularyTokenizer } from './vocabulary-tokenizer.js';
 
 export interface CharTokenizerOptions {
   /** Token for characters outside the vocabulary (default '<unk>'); null makes them an error. */
@@ -24,23 +25,20 @@ function codeLabel(code: number): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')} (${JSON.stringify(String.fromCodePoint(code))})`;
 }
 
-export class CharTokenizer implements Tokenizer {
+export class CharTokenizer extends VocabularyTokenizer {
   readonly kind = 'char';
-  readonly vocabSize: number;
   readonly specialTokens: ReadonlyMap<string, number>;
   readonly unknownTokenId?: number;
-  /** id → token text (a single character or a special token). */
-  readonly vocab: readonly string[];
+  /** Ordinary characters by code point (encode looks up numbers, not one-character strings). */
   private readonly idOfCode = new Map<number, number>();
-  private readonly splitter: SpecialTokenSplitter;
+  protected readonly splitter: SpecialTokenSplitter;
 
   /**
    * `vocab[id]` is the token; the ones named in `specialTokens` (which must
    * include `unkToken` when set) are special, the rest single characters.
    */
   constructor(vocab: readonly string[], options: { specialTokens: readonly string[]; unkToken: string | null }) {
-    this.vocab = [...vocab];
-    this.vocabSize = vocab.length;
+    super(vocab);
     const specials = new Map<string, number>();
     const specialSet = new Set(options.specialTokens);
     vocab.forEach((token, id) => {
@@ -64,48 +62,14 @@ export class CharTokenizer implements Tokenizer {
     return counter.build(options);
   }
 
-  encode(text: string, options?: EncodeOptions): number[] {
-    const ids: number[] = [];
-    this.splitter.split(
-      text,
-      options,
-      (segment) => {
-        for (const ch of segment) {
-          const code = ch.codePointAt(0) as number;
-          const id = this.idOfCode.get(code);
-          if (id !== undefined) ids.push(id);
-          else if (this.unknownTokenId !== undefined) ids.push(this.unknownTokenId);
-          else throw new Error(`char encode: the character ${codeLabel(code)} is not in the vocabulary and the tokenizer has no unkToken`);
-        }
-      },
-      (id) => ids.push(id),
-    );
-    return ids;
-  }
-
-  encodeBatch(texts: readonly string[], options?: EncodeOptions): number[][] {
-    return texts.map((text) => this.encode(text, options));
-  }
-
-  decode(ids: ArrayLike<number>): string {
-    let text = '';
-    for (let i = 0; i < ids.length; i++) {
-      const token = this.vocab[ids[i]];
-      if (token === undefined) throw new Error(`decode: id ${ids[i]} is not in the vocabulary (ids 0..${this.vocabSize - 1})`);
-      text += token;
+  protected encodeOrdinary(text: string, out: number[]): void {
+    for (const ch of text) {
+      const code = ch.codePointAt(0) as number;
+      const id = this.idOfCode.get(code);
+      if (id !== undefined) out.push(id);
+      else if (this.unknownTokenId !== undefined) out.push(this.unknownTokenId);
+      else throw new Error(`char encode: the character ${codeLabel(code)} is not in the vocabulary and the tokenizer has no unkToken`);
     }
-    return text;
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocab[id];
-  }
-
-  tokenToId(token: string): number | undefined {
-    const special = this.specialTokens.get(token);
-    if (special !== undefined) return special;
-    const code = token.codePointAt(0);
-    return code !== undefined && String.fromCodePoint(code) === token ? this.idOfCode.get(code) : undefined;
   }
 
   save(): string {

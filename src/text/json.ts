@@ -39,6 +39,20 @@ export function fail(field: string, problem: string): never {
   throw new TokenizerFormatError(field, problem);
 }
 
+/** Run a reader; a TokenizerFormatError it throws comes out with `source` (the file) in front of its message. */
+export function withSourceInErrors<T>(source: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof TokenizerFormatError) {
+      const wrapped = new TokenizerFormatError(error.field, error.problem);
+      wrapped.message = `${source}: ${error.message}`;
+      throw wrapped;
+    }
+    throw error;
+  }
+}
+
 export function asObject(value: unknown, field: string): JsonObject {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, `expected an object, got ${describe(value)}`);
   return value as JsonObject;

@@ -6,7 +6,7 @@
  */
 import { BpeModel } from './bpe/model.js';
 import { CharTokenizer } from './char.js';
-import { parseTokenizerJson, TokenizerFormatError, type JsonObject } from './json.js';
+import { parseTokenizerJson, TokenizerFormatError, withSourceInErrors, type JsonObject } from './json.js';
 import type { Tokenizer } from './tokenizer.js';
 import { WordPieceTokenizer } from './wordpiece.js';
 import { WordTokenizer } from './word.js';
@@ -36,18 +36,11 @@ registerTokenizerKind('tiktoken', (json) => TiktokenTokenizer.fromJson(json));
  * messages: `tok.json: field "merges[3][1]": id 9000 is not a base symbol…`.
  */
 export function loadTokenizer(json: string, source = 'tokenizer JSON'): Tokenizer {
-  try {
+  return withSourceInErrors(source, () => {
     const obj = parseTokenizerJson(json);
     const kind = obj.kind as string;
     const reader = readers.get(kind);
     if (!reader) throw new TokenizerFormatError('kind', `unknown tokenizer kind ${JSON.stringify(kind)} (known: ${registeredTokenizerKinds().join(', ')})`);
     return reader(obj);
-  } catch (err) {
-    if (err instanceof TokenizerFormatError) {
-      const wrapped = new TokenizerFormatError(err.field, err.problem);
-      wrapped.message = `${source}: ${err.message}`;
-      throw wrapped;
-    }
-    throw err;
-  }
+  });
 }

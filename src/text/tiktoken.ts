@@ -9,7 +9,7 @@
  *
  * The same engine runs a Hugging Face byte-level BPE (explicit merges list:
  * priority = merge index, result = the id of the merged bytes), see
- * ./formats/hf-json.ts.
+ * ./formats/hf-json/read-byte-bpe.ts.
  *
  * Speed: pieces are scanned without a RegExp (./bpe/pretokenize.ts), results of
  * recent pieces are cached (bounded; keyed by the slice of the input, so a hit
@@ -408,7 +408,7 @@ export class TiktokenTokenizer implements Tokenizer, TokenBytesSource {
     return json;
   }
 
-  /** lmkit's JSON (`loadTokenizer` in ../load.ts reads it back through `fromJson`). */
+  /** lmkit's JSON (`loadTokenizer` in ./load.ts reads it back through `fromJson`). */
   save(): string {
     return JSON.stringify(this.toJSON());
   }

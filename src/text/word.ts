@@ -15,9 +15,9 @@
  * frequency, ties in code-unit order of the word; `minFrequency` and
  * `maxVocabSize` cut the tail.
  */
-import type { EncodeOptions, Tokenizer } from './tokenizer.js';
 import { asBoolean, asNullableString, fail, field, stringArray, tokenizerHeader, type JsonObject } from './json.js';
 import { resolveSpecialTokens, SpecialTokenSplitter } from './special.js';
+import { VocabularyTokenizer } from './vocabulary-tokenizer.js';
 
 export const WORD_PATTERN = /[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*|\p{N}+|[^\p{White_Space}\p{L}\p{M}\p{N}]/gu;
 
@@ -41,26 +41,30 @@ export function splitWords(text: string, lowercase = false): string[] {
 const NO_SPACE_BEFORE = new Set(['.', ',', ';', ':', '!', '?', ')', ']', '}']);
 const NO_SPACE_AFTER = new Set(['(', '[', '{']);
 
-export class WordTokenizer implements Tokenizer {
+/** Every word token must be non-empty and listed once; returns the vocabulary unchanged. */
+function checkWordVocab(vocab: readonly string[]): readonly string[] {
+  const seen = new Set<string>();
+  vocab.forEach((token, id) => {
+    if (token.length === 0) fail(`vocab[${id}]`, 'a token cannot be empty');
+    if (seen.has(token)) fail(`vocab[${id}]`, `${JSON.stringify(token)} appears twice`);
+    seen.add(token);
+  });
+  return vocab;
+}
+
+export class WordTokenizer extends VocabularyTokenizer {
   readonly kind = 'word';
-  readonly vocabSize: number;
   readonly specialTokens: ReadonlyMap<string, number>;
   readonly unknownTokenId?: number;
-  readonly vocab: readonly string[];
   readonly lowercase: boolean;
-  private readonly ids = new Map<string, number>();
-  private readonly splitter: SpecialTokenSplitter;
+  protected readonly splitter: SpecialTokenSplitter;
 
   constructor(vocab: readonly string[], options: { specialTokens: readonly string[]; unkToken: string | null; lowercase: boolean }) {
-    this.vocab = [...vocab];
-    this.vocabSize = vocab.length;
+    super(checkWordVocab(vocab));
     this.lowercase = options.lowercase;
     const specialSet = new Set(options.specialTokens);
     const specials = new Map<string, number>();
     vocab.forEach((token, id) => {
-      if (token.length === 0) fail(`vocab[${id}]`, 'a token cannot be empty');
-      if (this.ids.has(token)) fail(`vocab[${id}]`, `${JSON.stringify(token)} appears twice`);
-      this.ids.set(token, id);
       if (specialSet.has(token)) specials.set(token, id);
     });
     this.specialTokens = specials;
@@ -73,48 +77,27 @@ export class WordTokenizer implements Tokenizer {
     return counter.build(options);
   }
 
-  encode(text: string, options?: EncodeOptions): number[] {
-    const out: number[] = [];
-    this.splitter.split(
-      text,
-      options,
-      (segment) => {
-        for (const word of splitWords(segment, this.lowercase)) {
-          const id = this.ids.get(word);
-          // A word that happens to spell a special token is still ordinary text here.
-          if (id !== undefined && !this.specialTokens.has(word)) out.push(id);
-          else if (this.unknownTokenId !== undefined) out.push(this.unknownTokenId);
-          else throw new Error(`word encode: ${JSON.stringify(word)} is not in the vocabulary and the tokenizer has no unkToken`);
-        }
-      },
-      (id) => out.push(id),
-    );
-    return out;
+  protected encodeOrdinary(text: string, out: number[]): void {
+    for (const word of splitWords(text, this.lowercase)) {
+      const id = this.idOfToken.get(word);
+      // A word that happens to spell a special token is still ordinary text here.
+      if (id !== undefined && !this.specialTokens.has(word)) out.push(id);
+      else if (this.unknownTokenId !== undefined) out.push(this.unknownTokenId);
+      else throw new Error(`word encode: ${JSON.stringify(word)} is not in the vocabulary and the tokenizer has no unkToken`);
+    }
   }
 
-  encodeBatch(texts: readonly string[], options?: EncodeOptions): number[][] {
-    return texts.map((text) => this.encode(text, options));
-  }
-
-  decode(ids: ArrayLike<number>): string {
+  /** Tokens joined with single spaces, except before closing and after opening punctuation. */
+  override decode(ids: ArrayLike<number>): string {
     let text = '';
     let previous = '';
     for (let i = 0; i < ids.length; i++) {
-      const token = this.vocab[ids[i]];
-      if (token === undefined) throw new Error(`decode: id ${ids[i]} is not in the vocabulary (ids 0..${this.vocabSize - 1})`);
+      const token = this.decodeToken(ids[i]);
       if (i > 0 && !NO_SPACE_BEFORE.has(token) && !NO_SPACE_AFTER.has(previous)) text += ' ';
       text += token;
       previous = token;
     }
     return text;
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocab[id];
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.ids.get(token);
   }
 
   save(): string {

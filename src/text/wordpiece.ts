@@ -10,9 +10,9 @@
  * `trainWordPiece` learns one with the WordPiece objective of seed 004
  * (merge the pair maximising p(ab) / (p(a) p(b))) on BPE's trainer.
  */
-import type { EncodeOptions, Tokenizer } from './tokenizer.js';
 import { asBoolean, asNonNegativeInt, asString, field, stringArray, fail, tokenizerHeader, type JsonObject } from './json.js';
 import { SpecialTokenSplitter } from './special.js';
+import { VocabularyTokenizer } from './vocabulary-tokenizer.js';
 import { BpeTrainer } from './bpe/train.js';
 
 export interface WordPieceOptions {
@@ -92,43 +92,34 @@ export function bertBasicTokenize(text: string, options: { lowercase?: boolean; 
   return words;
 }
 
-export class WordPieceTokenizer implements Tokenizer {
+export class WordPieceTokenizer extends VocabularyTokenizer {
   readonly kind = 'wordpiece';
-  readonly vocabSize: number;
   readonly specialTokens: ReadonlyMap<string, number>;
   readonly unknownTokenId: number;
-  readonly vocab: readonly string[];
   readonly unkToken: string;
   readonly continuationPrefix: string;
   readonly lowercase: boolean;
   readonly stripAccents: boolean;
   readonly maxInputCharsPerWord: number;
-  private readonly ids = new Map<string, number>();
+  /** Longest token in UTF-16 units: where the longest-match search starts. */
   private readonly longestToken: number;
-  private readonly splitter: SpecialTokenSplitter;
+  protected readonly splitter: SpecialTokenSplitter;
 
   constructor(vocab: readonly string[], options: WordPieceOptions = {}) {
-    this.vocab = [...vocab];
-    this.vocabSize = vocab.length;
+    super(vocab);
     this.unkToken = options.unkToken ?? '[UNK]';
     this.continuationPrefix = options.continuationPrefix ?? '##';
     this.lowercase = options.lowercase ?? true;
     this.stripAccents = options.stripAccents ?? this.lowercase;
     this.maxInputCharsPerWord = options.maxInputCharsPerWord ?? 100;
-    let longest = 0;
-    // As BERT's load_vocab: a repeated token keeps its last line.
-    vocab.forEach((token, id) => {
-      this.ids.set(token, id);
-      longest = Math.max(longest, token.length);
-    });
-    this.longestToken = longest;
-    const unknownId = this.ids.get(this.unkToken);
+    this.longestToken = vocab.reduce((longest, token) => Math.max(longest, token.length), 0);
+    const unknownId = this.idOfToken.get(this.unkToken);
     if (unknownId === undefined) fail('unkToken', `${JSON.stringify(this.unkToken)} is not in the vocabulary`);
     this.unknownTokenId = unknownId;
-    const specialNames = options.specialTokens ?? BERT_SPECIAL_TOKENS.filter((t) => this.ids.has(t));
+    const specialNames = options.specialTokens ?? BERT_SPECIAL_TOKENS.filter((t) => this.idOfToken.has(t));
     const specials = new Map<string, number>();
     for (const token of specialNames) {
-      const id = this.ids.get(token);
+      const id = this.idOfToken.get(token);
       if (id === undefined) fail('specialTokens', `${JSON.stringify(token)} is not in the vocabulary`);
       specials.set(token, id);
     }
@@ -165,7 +156,7 @@ export class WordPieceTokenizer implements Tokenizer {
       let found = -1;
       while (end > start) {
         const piece = chars.slice(start, end).join('');
-        const id = this.ids.get(start > 0 ? this.continuationPrefix + piece : piece);
+        const id = this.idOfToken.get(start > 0 ? this.continuationPrefix + piece : piece);
         if (id !== undefined) {
           found = id;
           break;
@@ -182,41 +173,19 @@ export class WordPieceTokenizer implements Tokenizer {
     }
   }
 
-  encode(text: string, options?: EncodeOptions): number[] {
-    const out: number[] = [];
-    this.splitter.split(
-      text,
-      options,
-      (segment) => {
-        for (const word of bertBasicTokenize(segment, { lowercase: this.lowercase, stripAccents: this.stripAccents })) this.wordToIds(word, out);
-      },
-      (id) => out.push(id),
-    );
-    return out;
-  }
-
-  encodeBatch(texts: readonly string[], options?: EncodeOptions): number[][] {
-    return texts.map((text) => this.encode(text, options));
+  protected encodeOrdinary(text: string, out: number[]): void {
+    for (const word of bertBasicTokenize(text, { lowercase: this.lowercase, stripAccents: this.stripAccents })) this.wordToIds(word, out);
   }
 
   /** Pieces joined with spaces; a `##` piece is glued to the one before it. */
-  decode(ids: ArrayLike<number>): string {
+  override decode(ids: ArrayLike<number>): string {
     let text = '';
     for (let i = 0; i < ids.length; i++) {
-      const token = this.vocab[ids[i]];
-      if (token === undefined) throw new Error(`decode: id ${ids[i]} is not in the vocabulary (ids 0..${this.vocabSize - 1})`);
+      const token = this.decodeToken(ids[i]);
       if (token.startsWith(this.continuationPrefix) && token.length > this.continuationPrefix.length) text += token.slice(this.continuationPrefix.length);
       else text += i > 0 ? ` ${token}` : token;
     }
     return text;
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocab[id];
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.ids.get(token);
   }
 
   save(): string {

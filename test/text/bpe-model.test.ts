@@ -9,7 +9,7 @@ import { trainBpe } from '../../src/text/bpe/train.js';
 import { BpeModel } from '../../src/text/bpe/model.js';
 import { BPE_PRESETS } from '../../src/text/bpe/variant.js';
 import { loadTokenizer } from '../../src/text/load.js';
-import { oracleEncodeWord, oracleTrain } from './helpers/bpe-oracle.js';
+import { referenceEncodeWord, referenceTrainBpe } from '../../src/text/bpe/reference.js';
 import { randomCorpus } from './helpers/random-corpus.js';
 import { Generator } from '../../src/tensor/random.js';
 
@@ -54,13 +54,13 @@ test('encoding long pre-tokens (heap path) equals the literal merge-order rule',
   for (const base of ['byte', 'char'] as const) {
     const options = { vocabSize: base === 'byte' ? 256 + 120 : 200, base, preTokenizer: 'none', whitespace: 'attach', objective: 'frequency', minFrequency: 1 } as const;
     const model = trainBpe(corpus, options);
-    const oracle = oracleTrain(corpus, { ...options, vocabSize: model.vocabSize, specialTokens: [...model.specialTokens.keys()] });
+    const oracle = referenceTrainBpe(corpus, { ...options, vocabSize: model.vocabSize, specialTokens: [...model.specialTokens.keys()] });
     assert.deepEqual(model.merges(), oracle.merges);
     const gen = new Generator(3);
     for (let trial = 0; trial < 20; trial++) {
       const start = gen.randint(0, corpus.length - 500);
       const text = corpus.slice(start, start + gen.randint(50, 500));
-      assert.deepEqual(model.encode(text), oracleEncodeWord(text, oracle, model.unknownTokenId ?? -1), `trial ${trial}`);
+      assert.deepEqual(model.encode(text), referenceEncodeWord(text, oracle, model.unknownTokenId ?? -1), `trial ${trial}`);
     }
   }
 });
@@ -85,9 +85,9 @@ test("'none' pre-tokenization: cutting at line ends gives the same ids as encodi
   const corpus = randomCorpus(8, 1500);
   const options = { vocabSize: 256 + 150, base: 'byte', preTokenizer: 'none', whitespace: 'attach', objective: 'frequency', minFrequency: 1 } as const;
   const model = trainBpe(corpus, options);
-  const oracle = oracleTrain(corpus, { ...options, specialTokens: [] });
+  const oracle = referenceTrainBpe(corpus, { ...options, specialTokens: [] });
   const text = corpus.slice(0, 3000);
-  assert.deepEqual(model.encode(text), oracleEncodeWord(text, oracle));
+  assert.deepEqual(model.encode(text), referenceEncodeWord(text, oracle));
 });
 
 test('streaming decode releases text only when its UTF-8 is complete, and concatenates to decode()', () => {

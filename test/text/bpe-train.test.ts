@@ -1,5 +1,5 @@
 /**
- * The fast incremental trainer against the slow oracle (./helpers/bpe-oracle.ts):
+ * The fast incremental trainer against the slow oracle (src/text/bpe/reference.ts):
  * the same merges, in the same order, for every variant (base unit ×
  * pre-tokenizer × whitespace mode × objective) on random corpora; and encoding
  * against the seed's literal rule (one pass per merge in training order).
@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainBpe, BpeTrainer, type BpeTrainOptions } from '../../src/text/bpe/train.js';
 import type { BpeModel } from '../../src/text/bpe/model.js';
-import { oracleEncode, oracleTrain, type OracleOptions } from './helpers/bpe-oracle.js';
+import { referenceEncode, referenceTrainBpe, type ReferenceBpeOptions } from '../../src/text/bpe/reference.js';
 import { randomCorpus, randomStrings } from './helpers/random-corpus.js';
 import { Generator } from '../../src/tensor/random.js';
 import { readFileSync } from 'node:fs';
@@ -36,8 +36,8 @@ for (const base of bases) {
             const probe = trainBpe(corpus, { ...options, vocabSize: 10_000, minFrequency: 1_000_000 });
             options.vocabSize = alphabetSize(probe) + merges;
             const fast = trainBpe(corpus, options);
-            const oracle = oracleTrain(corpus, {
-              ...(options as Required<Pick<OracleOptions, 'base' | 'preTokenizer' | 'whitespace' | 'objective' | 'minFrequency'>>),
+            const oracle = referenceTrainBpe(corpus, {
+              ...(options as Required<Pick<ReferenceBpeOptions, 'base' | 'preTokenizer' | 'whitespace' | 'objective' | 'minFrequency'>>),
               vocabSize: options.vocabSize,
               specialTokens: [...fast.specialTokens.keys()],
             });
@@ -46,7 +46,7 @@ for (const base of bases) {
             // The oracle's literal encoding rule on unseen strings and on the corpus itself.
             const unknownId = fast.unknownTokenId ?? -1;
             for (const text of [...randomStrings(seed, 30).filter((s) => base === 'byte' || canEncode(fast, s)), corpus]) {
-              assert.deepEqual(fast.encode(text), oracleEncode(text, oracle, unknownId), `${label}: encode ${JSON.stringify(text.slice(0, 40))}`);
+              assert.deepEqual(fast.encode(text), referenceEncode(text, oracle, unknownId), `${label}: encode ${JSON.stringify(text.slice(0, 40))}`);
             }
           }
         }
@@ -72,7 +72,7 @@ test('the trainer reaches the vocabulary size exactly when enough pairs exist, a
   // With a high minFrequency training stops early, and every merge was frequent enough
   // (checked with the oracle, which counts pairs from scratch).
   const strict = trainBpe(corpus, { vocabSize: 256 + 500, minFrequency: 50 });
-  const oracle = oracleTrain(corpus, { vocabSize: 256 + 500, base: 'byte', preTokenizer: 'gpt2', whitespace: 'attach', objective: 'frequency', minFrequency: 50, specialTokens: [] });
+  const oracle = referenceTrainBpe(corpus, { vocabSize: 256 + 500, base: 'byte', preTokenizer: 'gpt2', whitespace: 'attach', objective: 'frequency', minFrequency: 50, specialTokens: [] });
   assert.deepEqual(strict.merges(), oracle.merges);
   assert.ok(strict.merges().length < 500);
 });
@@ -151,7 +151,7 @@ test('fast trainer = oracle over hundreds of merges on real text (byte/GPT-2/fre
   ];
   for (const options of configs) {
     const fast = trainBpe(text, options);
-    const oracle = oracleTrain(text, { ...(options as Required<Pick<OracleOptions, 'base' | 'preTokenizer' | 'whitespace' | 'objective' | 'minFrequency'>>), vocabSize: fast.vocabSize, specialTokens: [...fast.specialTokens.keys()] });
+    const oracle = referenceTrainBpe(text, { ...(options as Required<Pick<ReferenceBpeOptions, 'base' | 'preTokenizer' | 'whitespace' | 'objective' | 'minFrequency'>>), vocabSize: fast.vocabSize, specialTokens: [...fast.specialTokens.keys()] });
     assert.ok(fast.merges().length >= 250, `${options.preTokenizer}: ${fast.merges().length} merges`);
     assert.deepEqual(fast.merges(), oracle.merges, `${options.base}/${options.preTokenizer}/${options.whitespace}/${options.objective}`);
   }

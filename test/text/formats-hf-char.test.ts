@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { HARD_STRINGS } from './reference-encodings.js';
-import { loadHuggingFaceTokenizer, toHuggingFaceJson } from '../../src/text/formats/hf-json.js';
+import { loadHuggingFaceTokenizer, toHuggingFaceJson } from '../../src/text/formats/hf-json/index.js';
 import { BpeModel } from '../../src/text/bpe/model.js';
 import { trainBpe } from '../../src/text/bpe/train.js';
 import { PRE_TOKENIZER_PATTERNS, preTokenize, type PreTokenizerName } from '../../src/text/bpe/pretokenize.js';

@@ -14,7 +14,7 @@ import { loadTiktokenFile } from '../../src/text/formats/tiktoken-file.js';
 import { parseTiktokenRanks, formatTiktokenRanks } from '../../src/text/formats/tiktoken-ranks.js';
 import { base64ToBytes, bytesToBase64 } from '../../src/text/formats/base64.js';
 import { loadGpt2Encoder } from '../../src/text/formats/gpt2-encoder.js';
-import { loadHuggingFaceTokenizer, toHuggingFaceJson } from '../../src/text/formats/hf-json.js';
+import { loadHuggingFaceTokenizer, toHuggingFaceJson } from '../../src/text/formats/hf-json/index.js';
 import { loadTokenizerText } from '../../src/text/formats/detect.js';
 import { BYTE_TO_UNICODE, byteLevelToBytes, bytesToByteLevel } from '../../src/text/bpe/bytes.js';
 import { loadTokenizer } from '../../src/text/load.js';

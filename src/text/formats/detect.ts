@@ -7,7 +7,7 @@
 import { loadTokenizer } from '../load.js';
 import type { Tokenizer } from '../tokenizer.js';
 import type { PreTokenizerName } from '../bpe/pretokenize.js';
-import { loadHuggingFaceTokenizer } from './hf-json.js';
+import { loadHuggingFaceTokenizer } from './hf-json/index.js';
 import { KNOWN_TIKTOKEN_ENCODINGS, loadTiktokenFile } from './tiktoken-file.js';
 
 export interface TokenizerTextOptions {

@@ -3,6 +3,6 @@ export { loadTiktokenFile, KNOWN_TIKTOKEN_ENCODINGS, type KnownEncoding, type Ti
 export { parseTiktokenRanks, formatTiktokenRanks } from './tiktoken-ranks.js';
 export { mergesFromRanks } from './tiktoken-merges.js';
 export { loadGpt2Encoder, type Gpt2EncoderOptions } from './gpt2-encoder.js';
-export { loadHuggingFaceTokenizer, toHuggingFaceJson, type HuggingFaceLoadOptions } from './hf-json.js';
+export { loadHuggingFaceTokenizer, toHuggingFaceJson, type HuggingFaceLoadOptions } from './hf-json/index.js';
 export { base64ToBytes, bytesToBase64 } from './base64.js';
 export { loadTokenizerText, type TokenizerTextOptions } from './detect.js';
