@@ -31,6 +31,8 @@ export * from './lm/rank.js';
 export * from './lm/perplexity.js';
 // Tokenizers: char, word, BPE in every variant, WordPiece, and the one loader.
 export { BpeModel, type BpeModelSpec, type BpeTrainingInfo } from './text/bpe/model.js';
+// Seed 004's BPE written literally: the slow, readable trainer the fast one is tested against.
+export { referenceTrainBpe, referenceEncode, referenceEncodeWord, referenceWords, type ReferenceBpeModel, type ReferenceBpeOptions } from './text/bpe/reference.js';
 export { BpeTrainer, trainBpe, resolveTrainOptions, type BpeTrainOptions } from './text/bpe/train.js';
 export { BPE_PRESETS, METASPACE, type BaseUnit, type WhitespaceMode, type MergeObjective, type BpeVariant } from './text/bpe/variant.js';
 export { CharTokenizer, CharCounter, withBoundaries, type CharTokenizerOptions } from './text/char.js';

@@ -92,7 +92,7 @@ function main() {
       `export const WASM_SOURCE_HASH = '${sourceHash()}';`,
       `export const WASM_BYTE_LENGTH = ${bytes.length};`,
       `export const WASM_BASE64 =\n  '${bytes.toString('base64')}';`,
-      '/** The threaded build (shared, imported memory; run by workers): see src/backend/wasm/threads.ts. */',
+      '/** The threaded build (shared, imported memory; run by workers): see src/backend/wasm/workers.ts. */',
       `export const WASM_THREADS_BYTE_LENGTH = ${threaded.length};`,
       `export const WASM_THREADS_BASE64 =\n  '${threaded.toString('base64')}';`,
       '',
