@@ -24,12 +24,10 @@ import { biasGelu, gelu } from '../../ops/activations.js';
 import { add } from '../../ops/binary.js';
 import { cast } from '../../ops/cast.js';
 import { dropout } from '../../ops/dropout.js';
-import { crossEntropy } from '../../ops/losses.js';
 import { linear, matmulT } from '../../ops/matmul.js';
 import { permute, reshape, unbind } from '../../ops/shape.js';
 import { allocate, type FloatDType } from '../../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../../tensor/random.js';
-import { formatShape, ShapeError } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ModuleList } from '../../nn/container.js';
 import { Dropout } from '../../nn/dropout.js';
@@ -40,6 +38,7 @@ import { Module, type ModuleOptions } from '../../nn/module.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { LearnedPositionEmbedding, SinusoidalPositionEncoding } from '../../nn/position.js';
 import type { FloatArray } from '../../backend/index.js';
+import { checkTokenBatch, checkTokenIds, nextTokenLoss } from '../token-batch.js';
 import { resolveGPTConfig, type GPTConfig, type GPTConfigInput } from './config.js';
 import { gpt2ToStateDict, inferGPT2Config, stateDictToGPT2, type GPT2HFConfig, type ToGPT2Options } from './gpt2.js';
 import { KVCache } from './kv-cache.js';
@@ -266,8 +265,8 @@ export interface FromGPT2Options {
   dtype?: FloatDType;
 }
 
-/** Target value that `GPT.forward` skips in the loss (nanoGPT's ignore_index=-1). */
-export const IGNORE_TARGET = -1;
+/** Target value that `GPT.forward` skips in the loss (nanoGPT's ignore_index=-1); shared with RNNLM. */
+export { IGNORE_TARGET } from '../token-batch.js';
 
 /**
  * The GPT language model. `new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, … })`
@@ -329,37 +328,12 @@ export class GPT extends Module {
    * fused log-softmax + NLL op.
    */
   forward(idx: Tensor, targets?: Tensor | null): GPTOutput {
-    const [B, T] = this.#checkIds('GPT.forward', idx);
-    const V = this.config.vocabSize;
+    const { vocabSize, blockSize } = this.config;
+    checkTokenBatch('GPT.forward', idx, vocabSize, blockSize); // idx (B, T)
     const x = this.transformer.forward(idx); //    (B, T, C)
     const logits = this.lmHead.forward(x); //      (B, T, V): one GEMM reading W (V, C) transposed in place
-    if (targets === undefined || targets === null) return { logits, loss: null };
-    if (targets.dtype !== 'int32') throw new TypeError(`GPT.forward: targets must be an int32 tensor, got ${targets.dtype} (make them with { dtype: 'int32' })`);
-    if (targets.ndim !== 2 || targets.shape[0] !== B || targets.shape[1] !== T) {
-      throw new ShapeError(`GPT.forward: targets have shape ${formatShape(targets.shape)}, expected ${formatShape([B, T])} like idx`);
-    }
-    const t = targets.data;
-    for (let i = 0; i < t.length; i++) {
-      if (t[i] !== IGNORE_TARGET && !(t[i] >= 0 && t[i] < V)) {
-        throw new RangeError(`GPT.forward: target ${t[i]} at [${Math.floor(i / T)}, ${i % T}] is outside the vocabulary 0…${V - 1} (use ${IGNORE_TARGET} to ignore a position)`);
-      }
-    }
-    const loss = crossEntropy(reshape(logits, [B * T, V]), reshape(targets, [B * T]), { ignoreIndex: IGNORE_TARGET });
+    const loss = targets === undefined || targets === null ? null : nextTokenLoss('GPT.forward', logits, targets);
     return { logits, loss };
-  }
-
-  /** Check int32 (B, T) ids with 1 ≤ T ≤ blockSize and every id in the vocabulary; returns [B, T]. */
-  #checkIds(op: string, idx: Tensor): [number, number] {
-    if (idx.dtype !== 'int32') throw new TypeError(`${op}: idx must be an int32 tensor of token ids, got ${idx.dtype} (make it with { dtype: 'int32' })`);
-    if (idx.ndim !== 2) throw new ShapeError(`${op}: idx has shape ${formatShape(idx.shape)}, expected (B, T) (reshape a single sequence to [1, T])`);
-    const [B, T] = idx.shape;
-    const { blockSize } = this.config;
-    if (T < 1 || B < 1) throw new ShapeError(`${op}: idx has shape ${formatShape(idx.shape)}; need at least one sequence of at least one token`);
-    if (T > blockSize) {
-      throw new ShapeError(`${op}: sequence length ${T} exceeds blockSize ${blockSize}; crop the input to its last ${blockSize} tokens (nanoGPT's idx[:, -block_size:]) or use a model with a larger blockSize`);
-    }
-    checkTokenIds(op, idx.data as Int32Array, this.config.vocabSize, T);
-    return [B, T];
   }
 
   /** A KV cache for this model's shape and dtype (see `forwardCached`). */
@@ -466,15 +440,5 @@ export class GPT extends Module {
   protected override extraRepr(): string {
     const c = this.config;
     return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, norm=${c.norm}, positions=${c.positions}, tieWeights=${c.tieWeights}`;
-  }
-}
-
-/** Every id must index the vocabulary; names the first bad one with its (row, column). */
-function checkTokenIds(op: string, ids: Int32Array, vocabSize: number, rowLength: number): void {
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (!(id >= 0 && id < vocabSize)) {
-      throw new RangeError(`${op}: token id ${id} at [${Math.floor(i / rowLength)}, ${i % rowLength}] is outside the vocabulary 0…${vocabSize - 1}`);
-    }
   }
 }
