@@ -18,7 +18,9 @@
  * .attn.c_attn, .attn.c_proj, .ln_2, .mlp.c_fc, .mlp.c_proj, transformer.ln_f,
  * lm_head. See gpt2.ts for Hugging Face's transposed Conv1D layout.
  *
- * The KV cache used for generation is in kv-cache.ts.
+ * Attention runs as one fused kernel by default; config `attention: 'plain'`
+ * spells it out op by op instead (nanoGPT's non-flash path) — see
+ * CausalSelfAttention. The KV cache used for generation is in kv-cache.ts.
  */
 import { noGrad } from '../../autograd/mode.js';
 import { packedSelfAttention, scaledDotProductAttention } from '../../ops/attention.js';
@@ -41,7 +43,7 @@ import { Module, type ModuleOptions } from '../../nn/module.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { LearnedPositionEmbedding, SinusoidalPositionEncoding } from '../../nn/position.js';
 import { checkTokenBatch, checkTokenIds, nextTokenLoss } from '../token-batch.js';
-import { resolveGPTConfig, type GPTConfig, type GPTConfigInput } from './config.js';
+import { resolveGPTConfig, type GPTAttention, type GPTConfig, type GPTConfigInput } from './config.js';
 import { gpt2ToStateDict, inferGPT2Config, stateDictToGPT2, type GPT2HFConfig, type ToGPT2Options } from './gpt2.js';
 import { KVCache } from './kv-cache.js';
 import { GPTLanguageModel, type GPTLanguageModelOptions } from './language-model.js';
@@ -70,12 +72,18 @@ interface CacheSlot {
   layer: number;
 }
 
-/** Causal multi-head self-attention with one fused Q/K/V projection (nanoGPT's CausalSelfAttention). */
+/**
+ * Causal multi-head self-attention with one fused Q/K/V projection (nanoGPT's
+ * CausalSelfAttention). Two ways to compute it, as nanoGPT keeps both (config
+ * `attention`): 'fused', one kernel over the packed projection, and 'plain', the
+ * maths op by op (`plainCausalAttention`). They agree to rounding.
+ */
 export class CausalSelfAttention extends Module {
   readonly nHead: number;
   readonly nEmbd: number;
   readonly headDim: number;
   readonly dropoutP: number;
+  readonly attention: GPTAttention;
   readonly generator: Generator;
   /** W^Q, W^K, W^V stacked: (3·nEmbd, nEmbd). */
   readonly cAttn: Linear;
@@ -89,6 +97,7 @@ export class CausalSelfAttention extends Module {
     this.nEmbd = config.nEmbd;
     this.headDim = config.nEmbd / config.nHead;
     this.dropoutP = config.dropout;
+    this.attention = config.attention ?? 'fused';
     this.generator = options.generator ?? defaultGenerator;
     const linear = { dtype: options.dtype, generator: NO_DRAWS, bias: config.bias }; // initialized by GPT
     this.cAttn = this.registerModule('c_attn', new Linear(config.nEmbd, 3 * config.nEmbd, linear));
@@ -100,7 +109,7 @@ export class CausalSelfAttention extends Module {
   forward(x: Tensor, slot?: CacheSlot): Tensor {
     const qkv = this.cAttn.forward(x); //                  (B, T, C) → (B, T, 3C): one GEMM for q, k and v
     let y: Tensor; //                                       (B, T, C)
-    if (!slot && !this.#attentionDropout) {
+    if (this.attention === 'fused' && !slot && !this.#attentionDropout) {
       // The kernel reads each head's q, k, v in place from the packed rows and writes the heads side by side:
       // no head split or merge is copied and no (T, T) matrix is stored.
       y = packedSelfAttention(qkv, this.nHead, { isCausal: true });
@@ -117,10 +126,10 @@ export class CausalSelfAttention extends Module {
     return this.training && this.dropoutP > 0;
   }
 
-  /** q (…, T, hs), k and v (…, L, hs) → (…, T, hs): plain maths when dropout needs the probabilities. */
+  /** q (…, T, hs), k and v (…, L, hs) → (…, T, hs): plain maths when asked for or when dropout needs the probabilities. */
   readonly #attend = (q: Tensor, k: Tensor, v: Tensor): Tensor => {
-    if (this.#attentionDropout) {
-      return plainCausalAttention(q, k, v, this.dropoutP, this.generator);
+    if (this.attention === 'plain' || this.#attentionDropout) {
+      return plainCausalAttention(q, k, v, this.#attentionDropout ? this.dropoutP : 0, this.generator);
     }
     return scaledDotProductAttention(q, k, v, { isCausal: true }); // the fused kernel on split heads (KV cache)
   };
@@ -451,6 +460,6 @@ export class GPT extends Module {
 
   protected override extraRepr(): string {
     const c = this.config;
-    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, norm=${c.norm}, positions=${c.positions}, tieWeights=${c.tieWeights}`;
+    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, norm=${c.norm}, positions=${c.positions}, tieWeights=${c.tieWeights}${c.attention ? `, attention=${c.attention}` : ''}`;
   }
 }
