@@ -121,7 +121,7 @@ export class CausalSelfAttention extends Module {
     return this.residDropout.forward(this.cProj.forward(y)); // output projection W^O
   }
 
-  /** Dropout on the attention probabilities: only in training, and then the probabilities must exist as a tensor. */
+  /** Dropout on the attention probabilities is on (training, p > 0): the fused kernels have none, so the plain maths runs. */
   get #attentionDropout(): boolean {
     return this.training && this.dropoutP > 0;
   }
