@@ -11,6 +11,14 @@ export type GPTNorm = 'pre' | 'post';
 export type GPTPositions = 'learned' | 'sinusoidal';
 /** MLP nonlinearity: exact GELU x·Φ(x) (nanoGPT's nn.GELU()) or GPT-2's tanh approximation ("gelu_new"). */
 export type GPTActivation = 'gelu' | 'geluTanh';
+/**
+ * How attention is computed — the same function either way (equal to rounding):
+ * 'fused' (the default) is the packedSelfAttention kernel over the (B, T, 3C)
+ * projection, nanoGPT's flash path; 'plain' is nanoGPT's non-flash path op by op —
+ * split heads, softmax(maskedFill(q·kᵀ/√hs, future, −∞))·v, merge heads — slower,
+ * and the formula in the code.
+ */
+export type GPTAttention = 'fused' | 'plain';
 
 export interface GPTConfig {
   /** Number of token ids (rows of wte, columns of the logits). */
@@ -35,6 +43,11 @@ export interface GPTConfig {
   activation: GPTActivation;
   /** LayerNorm ε (default 1e-5, as GPT-2). */
   layerNormEps: number;
+  /**
+   * Absent means 'fused'. Optional, unlike the other fields, so configs and
+   * config.json files written before it existed stay what they were.
+   */
+  attention?: GPTAttention;
 }
 
 /** The sizes are required; everything else has nanoGPT's default. */
@@ -51,7 +64,7 @@ export const GPT_CONFIG_DEFAULTS: Readonly<Omit<GPTConfig, 'vocabSize' | 'blockS
 });
 
 const SIZE_KEYS = ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const;
-const KNOWN_KEYS = new Set<string>([...SIZE_KEYS, ...Object.keys(GPT_CONFIG_DEFAULTS)]);
+const KNOWN_KEYS = new Set<string>([...SIZE_KEYS, ...Object.keys(GPT_CONFIG_DEFAULTS), 'attention']);
 
 /** Hugging Face / nanoGPT spellings people are likely to paste, mapped to ours (for the error message only). */
 const FOREIGN_KEYS: Record<string, string> = {
@@ -115,16 +128,20 @@ export function resolveGPTConfig(input: GPTConfigInput): GPTConfig {
   if (typeof config.layerNormEps !== 'number' || !(config.layerNormEps > 0) || !Number.isFinite(config.layerNormEps)) {
     problems.push(`layerNormEps must be a positive number, got ${JSON.stringify(config.layerNormEps)}`);
   }
+  if (config.attention !== undefined && config.attention !== 'fused' && config.attention !== 'plain') {
+    problems.push(`attention must be 'fused' (the packed attention kernel, the default) or 'plain' (nanoGPT's op-by-op maths), got ${JSON.stringify(config.attention)}`);
+  }
   if (problems.length) throw new GPTConfigError(`GPT config is invalid:\n  ${problems.join('\n  ')}`);
   return config;
 }
 
-/** A plain-JSON copy of a resolved config (every field written out), for config.json. */
+/** A plain-JSON copy of a resolved config (every field written out; `attention` when set), for config.json. */
 export function gptConfigToJSON(config: GPTConfig): GPTConfig {
   const resolved = resolveGPTConfig(config);
   return {
     vocabSize: resolved.vocabSize, blockSize: resolved.blockSize, nLayer: resolved.nLayer, nHead: resolved.nHead, nEmbd: resolved.nEmbd,
     dropout: resolved.dropout, bias: resolved.bias, norm: resolved.norm, positions: resolved.positions,
     tieWeights: resolved.tieWeights, activation: resolved.activation, layerNormEps: resolved.layerNormEps,
+    ...(resolved.attention === undefined ? {} : { attention: resolved.attention }),
   };
 }

@@ -16,6 +16,7 @@
  */
 import type { FloatArray } from '../../backend/index.js';
 import { allocate, type FloatDType } from '../../tensor/dtype.js';
+import { Tensor } from '../../tensor/tensor.js';
 
 export interface KVCacheShape {
   nLayer: number;
@@ -25,6 +26,12 @@ export interface KVCacheShape {
   /** Most positions the cache holds (the model's blockSize). */
   blockSize: number;
 }
+
+/**
+ * Causal attention of one head: q (T, hs) for the last T of L positions, keys
+ * and values (L, hs) → (T, hs); query i may see keys j ≤ i + (L − T).
+ */
+export type HeadAttention = (q: Tensor, keys: Tensor, values: Tensor) => Tensor;
 
 export class KVCache {
   readonly nLayer: number;
@@ -111,6 +118,30 @@ export class KVCache {
       k.set(keys.subarray(from, from + count * rowSize), to);
       v.set(values.subarray(from, from + count * rowSize), to);
     }
+  }
+
+  /**
+   * One layer's attention for a chunk of T new positions (B = 1): append the
+   * chunk's keys and values at rows filled…filled+T−1, then let each head's T
+   * queries attend to that head's L = filled + T cached rows. q, k, v are
+   * contiguous (1, nh, T, hs); returns (1, nh, T, hs). One `attend` call per head,
+   * over the head's rows where they lie: a head's first L rows are one contiguous
+   * (L, hs) block, while all heads' rows together are not (capacity ≥ L rows apart).
+   * The same code serves a whole prompt (prefill, T = n) and each new token (T = 1).
+   */
+  attend(layer: number, q: Tensor, k: Tensor, v: Tensor, attend: HeadAttention): Tensor {
+    const H = this.nHead, D = this.headDim;
+    const T = q.shape[2];
+    this.write(layer, k.data as FloatArray, v.data as FloatArray, T);
+    const L = this.#filled + T;
+    const queries = q.data as FloatArray;
+    const out = allocate(q.dtype, H * T * D) as FloatArray;
+    for (let h = 0; h < H; h++) {
+      const { keys, values } = this.headView(layer, h, L);
+      const y = attend(new Tensor(queries.subarray(h * T * D, (h + 1) * T * D), [T, D]), new Tensor(keys, [L, D]), new Tensor(values, [L, D]));
+      out.set(y.data, h * T * D);
+    }
+    return new Tensor(out, [1, H, T, D]);
   }
 
   /** Rows [0, length) of one head's keys and values: contiguous (length, headDim) views. */

@@ -17,19 +17,22 @@
  * weight layout): transformer.wte, transformer.wpe, transformer.h.{i}.ln_1,
  * .attn.c_attn, .attn.c_proj, .ln_2, .mlp.c_fc, .mlp.c_proj, transformer.ln_f,
  * lm_head. See gpt2.ts for Hugging Face's transposed Conv1D layout.
+ *
+ * Attention runs as one fused kernel by default; config `attention: 'plain'`
+ * spells it out op by op instead (nanoGPT's non-flash path) — see
+ * CausalSelfAttention. The KV cache used for generation is in kv-cache.ts.
  */
 import { noGrad } from '../../autograd/mode.js';
-import { attentionProbabilities, packedSelfAttention, scaledDotProductAttention } from '../../ops/attention.js';
-import { biasGelu, gelu } from '../../ops/activations.js';
-import { add } from '../../ops/binary.js';
+import { packedSelfAttention, scaledDotProductAttention } from '../../ops/attention.js';
+import { biasGelu, gelu, softmax } from '../../ops/activations.js';
+import { add, mul } from '../../ops/binary.js';
 import { cast } from '../../ops/cast.js';
 import { dropout } from '../../ops/dropout.js';
-import { crossEntropy } from '../../ops/losses.js';
-import { linear, matmulT } from '../../ops/matmul.js';
+import { maskedFill } from '../../ops/indexing.js';
+import { linear, matmul, matmulT } from '../../ops/matmul.js';
 import { permute, reshape, unbind } from '../../ops/shape.js';
-import { allocate, type FloatDType } from '../../tensor/dtype.js';
+import type { FloatDType } from '../../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../../tensor/random.js';
-import { formatShape, ShapeError } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ModuleList } from '../../nn/container.js';
 import { Dropout } from '../../nn/dropout.js';
@@ -39,8 +42,8 @@ import { Linear } from '../../nn/linear.js';
 import { Module, type ModuleOptions } from '../../nn/module.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { LearnedPositionEmbedding, SinusoidalPositionEncoding } from '../../nn/position.js';
-import type { FloatArray } from '../../backend/index.js';
-import { resolveGPTConfig, type GPTConfig, type GPTConfigInput } from './config.js';
+import { checkTokenBatch, checkTokenIds, nextTokenLoss } from '../token-batch.js';
+import { resolveGPTConfig, type GPTAttention, type GPTConfig, type GPTConfigInput } from './config.js';
 import { gpt2ToStateDict, inferGPT2Config, stateDictToGPT2, type GPT2HFConfig, type ToGPT2Options } from './gpt2.js';
 import { KVCache } from './kv-cache.js';
 import { GPTLanguageModel, type GPTLanguageModelOptions } from './language-model.js';
@@ -69,12 +72,18 @@ interface CacheSlot {
   layer: number;
 }
 
-/** Causal multi-head self-attention with one fused Q/K/V projection (nanoGPT's CausalSelfAttention). */
+/**
+ * Causal multi-head self-attention with one fused Q/K/V projection (nanoGPT's
+ * CausalSelfAttention). Two ways to compute it, as nanoGPT keeps both (config
+ * `attention`): 'fused', one kernel over the packed projection, and 'plain', the
+ * maths op by op (`plainCausalAttention`). They agree to rounding.
+ */
 export class CausalSelfAttention extends Module {
   readonly nHead: number;
   readonly nEmbd: number;
   readonly headDim: number;
   readonly dropoutP: number;
+  readonly attention: GPTAttention;
   readonly generator: Generator;
   /** W^Q, W^K, W^V stacked: (3·nEmbd, nEmbd). */
   readonly cAttn: Linear;
@@ -88,6 +97,7 @@ export class CausalSelfAttention extends Module {
     this.nEmbd = config.nEmbd;
     this.headDim = config.nEmbd / config.nHead;
     this.dropoutP = config.dropout;
+    this.attention = config.attention ?? 'fused';
     this.generator = options.generator ?? defaultGenerator;
     const linear = { dtype: options.dtype, generator: NO_DRAWS, bias: config.bias }; // initialized by GPT
     this.cAttn = this.registerModule('c_attn', new Linear(config.nEmbd, 3 * config.nEmbd, linear));
@@ -97,55 +107,68 @@ export class CausalSelfAttention extends Module {
 
   /** (B, T, C) → (B, T, C). With `slot` (B = 1, inference): attend over the cached keys too, and cache the new ones. */
   forward(x: Tensor, slot?: CacheSlot): Tensor {
-    const [B, T, C] = x.shape;
-    const H = this.nHead, D = this.headDim;
-    // One GEMM for q, k and v: (B, T, C) → (B, T, 3C), W read transposed in place.
-    const qkv = this.cAttn.forward(x);
-    if (!slot && !(this.training && this.dropoutP > 0)) {
-      // softmax(q kᵀ/√hs + causal mask) v per head, read from and written to the packed (B, T, ·) layouts in place:
-      // no head split or merge is copied and the (T, T) matrix is never stored.
-      return this.residDropout.forward(this.cProj.forward(packedSelfAttention(qkv, H, { isCausal: true })));
-    }
-    // (B, T, 3C) → (B, T, 3, nh, hs) → (3, B, nh, T, hs): one copy, then three zero-copy views (B, nh, T, hs).
-    const heads = permute(reshape(qkv, [B, T, 3, H, D]), [2, 0, 3, 1, 4]);
-    let y: Tensor; // (B, nh, T, hs)
-    if (slot) {
-      y = this.#attendCached(heads, T, slot);
+    const qkv = this.cAttn.forward(x); //                  (B, T, C) → (B, T, 3C): one GEMM for q, k and v
+    let y: Tensor; //                                       (B, T, C)
+    if (this.attention === 'fused' && !slot && !this.#attentionDropout) {
+      // The kernel reads each head's q, k, v in place from the packed rows and writes the heads side by side:
+      // no head split or merge is copied and no (T, T) matrix is stored.
+      y = packedSelfAttention(qkv, this.nHead, { isCausal: true });
     } else {
-      // Training with dropout on the attention probabilities needs them explicitly: (B·nh, T, T).
-      const [q, k, v] = unbind(heads, 0);
-      let probabilities = attentionProbabilities(reshape(q, [B * H, T, D]), reshape(k, [B * H, T, D]), null, {
-        batchHeads: B * H, queryLength: T, keyLength: T, scale: 1 / Math.sqrt(D), causal: true, maskBatchStride: 0,
-      });
-      probabilities = dropout(probabilities, this.dropoutP, true, this.generator);
-      y = reshape(matmulT(probabilities, reshape(v, [B * H, T, D])), [B, H, T, D]);
+      const [q, k, v] = splitHeads(qkv, this.nHead); //     (B, T, 3C) → 3 × (B, nh, T, hs)
+      const heads = slot ? slot.cache.attend(slot.layer, q, k, v, this.#attend) : this.#attend(q, k, v);
+      y = mergeHeads(heads); //                             (B, nh, T, hs) → (B, T, C)
     }
-    // Re-assemble the heads side by side: (B, nh, T, hs) → (B, T, nh, hs) → (B, T, C).
-    const merged = T === 1 ? reshape(y, [B, T, C]) : reshape(permute(y, [0, 2, 1, 3]), [B, T, C]);
-    return this.residDropout.forward(this.cProj.forward(merged));
+    return this.residDropout.forward(this.cProj.forward(y)); // output projection W^O
   }
 
-  /**
-   * Inference with a KV cache (B = 1): append this chunk's keys/values at rows
-   * filled…filled+T−1, then each of the T queries attends to every cached key up
-   * to its own position — the causal rule j ≤ i + (L − T) with L = filled + T.
-   * One attention call per head over that head's contiguous (L, hs) cache rows.
-   */
-  #attendCached(heads: Tensor, T: number, { cache, layer }: CacheSlot): Tensor {
-    const H = this.nHead, D = this.headDim;
-    const chunk = H * T * D; // one of q, k, v: (nh, T, hs)
-    const data = heads.data as FloatArray;
-    cache.write(layer, data.subarray(chunk, 2 * chunk), data.subarray(2 * chunk, 3 * chunk), T);
-    const L = cache.filled + T;
-    const out = allocate(heads.dtype, chunk) as FloatArray;
-    for (let h = 0; h < H; h++) {
-      const { keys, values } = cache.headView(layer, h, L);
-      const q = new Tensor(data.subarray(h * T * D, (h + 1) * T * D), [T, D]);
-      const y = scaledDotProductAttention(q, new Tensor(keys, [L, D]), new Tensor(values, [L, D]), { isCausal: true });
-      out.set(y.data, h * T * D);
-    }
-    return new Tensor(out, [1, H, T, D]);
+  /** Dropout on the attention probabilities is on (training, p > 0): the fused kernels have none, so the plain maths runs. */
+  get #attentionDropout(): boolean {
+    return this.training && this.dropoutP > 0;
   }
+
+  /** q (…, T, hs), k and v (…, L, hs) → (…, T, hs): plain maths when asked for or when dropout needs the probabilities. */
+  readonly #attend = (q: Tensor, k: Tensor, v: Tensor): Tensor => {
+    if (this.attention === 'plain' || this.#attentionDropout) {
+      return plainCausalAttention(q, k, v, this.#attentionDropout ? this.dropoutP : 0, this.generator);
+    }
+    return scaledDotProductAttention(q, k, v, { isCausal: true }); // the fused kernel on split heads (KV cache)
+  };
+}
+
+/** (B, T, 3C) → (B, T, 3, nh, hs) → (3, B, nh, T, hs): one copy, then q, k, v as zero-copy (B, nh, T, hs) views. */
+function splitHeads(qkv: Tensor, nHead: number): Tensor[] {
+  const [B, T, threeC] = qkv.shape;
+  return unbind(permute(reshape(qkv, [B, T, 3, nHead, threeC / (3 * nHead)]), [2, 0, 3, 1, 4]), 0);
+}
+
+/** Re-assemble the heads side by side: (B, nh, T, hs) → (B, T, nh, hs) → (B, T, C). */
+function mergeHeads(y: Tensor): Tensor {
+  const [B, H, T, D] = y.shape;
+  if (T === 1) return reshape(y, [B, T, H * D]); // one position: the heads already lie side by side, no copy
+  return reshape(permute(y, [0, 2, 1, 3]), [B, T, H * D]);
+}
+
+/**
+ * nanoGPT's attention without the flash kernel, op by op:
+ *   softmax(maskedFill(q·kᵀ/√hs, future, −∞)) · v,   dropout on the probabilities.
+ * q (…, T, hs); k, v (…, L, hs) with L ≥ T: the queries are the last T of L
+ * positions (L > T with a KV cache), so query i sees keys j ≤ i + (L − T).
+ */
+function plainCausalAttention(q: Tensor, k: Tensor, v: Tensor, dropoutP: number, generator: Generator): Tensor {
+  const [T, hs] = q.shape.slice(-2);
+  const L = k.shape[k.ndim - 2];
+  let att = mul(matmulT(q, k, false, true), 1 / Math.sqrt(hs)); // q·kᵀ/√hs: (…, T, L), kᵀ read in place
+  att = maskedFill(att, futureMask(T, L), -Infinity); //            no query sees a later position
+  att = softmax(att, -1); //                                          each row sums to 1 over the visible keys
+  att = dropout(att, dropoutP, true, generator); //                  identity when dropoutP = 0
+  return matmul(att, v); //                                           (…, T, L) · (…, L, hs) → (…, T, hs)
+}
+
+/** (T, L) int32, 1 where key j comes after query i (j > i + L − T): nanoGPT's `bias[:, :, :T, :T] == 0`. */
+function futureMask(T: number, L: number): Tensor {
+  const mask = new Int32Array(T * L);
+  for (let i = 0; i < T; i++) mask.fill(1, i * L + i + (L - T) + 1, (i + 1) * L);
+  return new Tensor(mask, [T, L]);
 }
 
 /** The position-wise feed-forward network, 4× wide: c_proj(GELU(c_fc(x))). */
@@ -266,8 +289,8 @@ export interface FromGPT2Options {
   dtype?: FloatDType;
 }
 
-/** Target value that `GPT.forward` skips in the loss (nanoGPT's ignore_index=-1). */
-export const IGNORE_TARGET = -1;
+/** Target value that `GPT.forward` skips in the loss (nanoGPT's ignore_index=-1); shared with RNNLM. */
+export { IGNORE_TARGET } from '../token-batch.js';
 
 /**
  * The GPT language model. `new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, … })`
@@ -329,37 +352,12 @@ export class GPT extends Module {
    * fused log-softmax + NLL op.
    */
   forward(idx: Tensor, targets?: Tensor | null): GPTOutput {
-    const [B, T] = this.#checkIds('GPT.forward', idx);
-    const V = this.config.vocabSize;
+    const { vocabSize, blockSize } = this.config;
+    checkTokenBatch('GPT.forward', idx, vocabSize, blockSize); // idx (B, T)
     const x = this.transformer.forward(idx); //    (B, T, C)
     const logits = this.lmHead.forward(x); //      (B, T, V): one GEMM reading W (V, C) transposed in place
-    if (targets === undefined || targets === null) return { logits, loss: null };
-    if (targets.dtype !== 'int32') throw new TypeError(`GPT.forward: targets must be an int32 tensor, got ${targets.dtype} (make them with { dtype: 'int32' })`);
-    if (targets.ndim !== 2 || targets.shape[0] !== B || targets.shape[1] !== T) {
-      throw new ShapeError(`GPT.forward: targets have shape ${formatShape(targets.shape)}, expected ${formatShape([B, T])} like idx`);
-    }
-    const t = targets.data;
-    for (let i = 0; i < t.length; i++) {
-      if (t[i] !== IGNORE_TARGET && !(t[i] >= 0 && t[i] < V)) {
-        throw new RangeError(`GPT.forward: target ${t[i]} at [${Math.floor(i / T)}, ${i % T}] is outside the vocabulary 0…${V - 1} (use ${IGNORE_TARGET} to ignore a position)`);
-      }
-    }
-    const loss = crossEntropy(reshape(logits, [B * T, V]), reshape(targets, [B * T]), { ignoreIndex: IGNORE_TARGET });
+    const loss = targets === undefined || targets === null ? null : nextTokenLoss('GPT.forward', logits, targets);
     return { logits, loss };
-  }
-
-  /** Check int32 (B, T) ids with 1 ≤ T ≤ blockSize and every id in the vocabulary; returns [B, T]. */
-  #checkIds(op: string, idx: Tensor): [number, number] {
-    if (idx.dtype !== 'int32') throw new TypeError(`${op}: idx must be an int32 tensor of token ids, got ${idx.dtype} (make it with { dtype: 'int32' })`);
-    if (idx.ndim !== 2) throw new ShapeError(`${op}: idx has shape ${formatShape(idx.shape)}, expected (B, T) (reshape a single sequence to [1, T])`);
-    const [B, T] = idx.shape;
-    const { blockSize } = this.config;
-    if (T < 1 || B < 1) throw new ShapeError(`${op}: idx has shape ${formatShape(idx.shape)}; need at least one sequence of at least one token`);
-    if (T > blockSize) {
-      throw new ShapeError(`${op}: sequence length ${T} exceeds blockSize ${blockSize}; crop the input to its last ${blockSize} tokens (nanoGPT's idx[:, -block_size:]) or use a model with a larger blockSize`);
-    }
-    checkTokenIds(op, idx.data as Int32Array, this.config.vocabSize, T);
-    return [B, T];
   }
 
   /** A KV cache for this model's shape and dtype (see `forwardCached`). */
@@ -382,16 +380,23 @@ export class GPT extends Module {
    */
   forwardCached(cache: KVCache | null, tokens: ArrayLike<number>): Tensor {
     const n = tokens.length;
-    const { nLayer, nHead, nEmbd, blockSize, vocabSize } = this.config;
-    if (cache === null) {
-      if (n < 1 || n > blockSize) throw new RangeError(`GPT.forwardCached: ${n} tokens; give 1 … blockSize ${blockSize}`);
-      const ids = Int32Array.from(tokens);
-      checkTokenIds('GPT.forwardCached', ids, vocabSize, n);
-      return noGrad(() => this.#withoutDropout(() => {
-        const hidden = this.transformer.forward(new Tensor(ids, [1, n])); // (1, n, C)
-        return new Tensor(hidden.data.slice((n - 1) * nEmbd, n * nEmbd), [nEmbd]); //          (C)
-      }));
-    }
+    const { blockSize, vocabSize, nEmbd: C } = this.config;
+    if (cache) this.#checkCache(cache, n);
+    else if (n < 1 || n > blockSize) throw new RangeError(`GPT.forwardCached: ${n} tokens; give 1 … blockSize ${blockSize}`);
+    const ids = Int32Array.from(tokens);
+    checkTokenIds('GPT.forwardCached', ids, vocabSize, n);
+    return noGrad(() => this.#withoutDropout(() => {
+      cache?.reserve(cache.filled + n);
+      const hidden = this.transformer.forward(new Tensor(ids, [1, n]), cache ?? undefined); // (1, n, C)
+      cache?.commit(ids);
+      // The last position's row, copied so a state does not keep the whole (n, C) output alive.
+      return new Tensor(hidden.data.slice((n - 1) * C, n * C), [C]); //                   (C)
+    }));
+  }
+
+  /** The cache must fit this model and have room for `n` more positions. */
+  #checkCache(cache: KVCache, n: number): void {
+    const { nLayer, nHead, nEmbd, blockSize } = this.config;
     if (cache.nLayer !== nLayer || cache.nHead !== nHead || cache.headDim !== nEmbd / nHead || cache.blockSize !== blockSize || cache.dtype !== this.dtype) {
       throw new RangeError(`GPT.forwardCached: the cache was made for another model shape or dtype; create it with gpt.newCache()`);
     }
@@ -399,16 +404,6 @@ export class GPT extends Module {
     if (cache.filled + n > blockSize) {
       throw new RangeError(`GPT.forwardCached: ${cache.filled} cached + ${n} new positions exceed blockSize ${blockSize}; crop the context to its last ${blockSize} tokens in a new cache`);
     }
-    const ids = Int32Array.from(tokens);
-    checkTokenIds('GPT.forwardCached', ids, vocabSize, n);
-    return noGrad(() => this.#withoutDropout(() => {
-      cache.reserve(cache.filled + n);
-      const hidden = this.transformer.forward(new Tensor(ids, [1, n]), cache); // (1, n, C)
-      cache.commit(ids);
-      // The last position's row, copied so a state does not keep the whole (n, C) prefill output alive.
-      const C = this.config.nEmbd;
-      return new Tensor(hidden.data.slice((n - 1) * C, n * C), [C]); //          (C)
-    }));
   }
 
   /** Run `fn` in eval mode when dropout could be active, restoring each module's mode after. */
@@ -465,16 +460,6 @@ export class GPT extends Module {
 
   protected override extraRepr(): string {
     const c = this.config;
-    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, norm=${c.norm}, positions=${c.positions}, tieWeights=${c.tieWeights}`;
-  }
-}
-
-/** Every id must index the vocabulary; names the first bad one with its (row, column). */
-function checkTokenIds(op: string, ids: Int32Array, vocabSize: number, rowLength: number): void {
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (!(id >= 0 && id < vocabSize)) {
-      throw new RangeError(`${op}: token id ${id} at [${Math.floor(i / rowLength)}, ${i % rowLength}] is outside the vocabulary 0…${vocabSize - 1}`);
-    }
+    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}, norm=${c.norm}, positions=${c.positions}, tieWeights=${c.tieWeights}${c.attention ? `, attention=${c.attention}` : ''}`;
   }
 }

@@ -26,8 +26,6 @@
  * decoder.weight, decoder.bias; gates stacked as PyTorch's (LSTM i, f, g, o;
  * GRU r, z, n).
  */
-import { crossEntropy } from '../../ops/losses.js';
-import { reshape } from '../../ops/shape.js';
 import { zeros } from '../../tensor/creation.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../../tensor/random.js';
@@ -39,7 +37,7 @@ import { uniform, zeros as zeroInit } from '../../nn/init.js';
 import { Linear } from '../../nn/linear.js';
 import { Module, type ModuleOptions } from '../../nn/module.js';
 import { GRU, LSTM, RNN } from '../../nn/rnn.js';
-import { IGNORE_TARGET } from '../gpt/model.js';
+import { checkTokenBatch, nextTokenLoss } from '../token-batch.js';
 import { resolveRNNLMConfig, type RNNLMConfig, type RNNLMConfigInput } from './config.js';
 import { RNNLanguageModel, type RNNLanguageModelOptions } from './language-model.js';
 
@@ -152,23 +150,10 @@ export class RNNLM extends Module {
    * final state.
    */
   forward(idx: Tensor, targets?: Tensor | null, state?: RNNState | null): RNNLMOutput {
-    const [B, T] = this.#checkIds('RNNLM.forward', idx);
+    checkTokenBatch('RNNLM.forward', idx, this.config.vocabSize);
     const { output, state: next } = this.#run(idx, state ?? null, 'RNNLM.forward');
-    const V = this.config.vocabSize;
     const logits = this.decoder.forward(output); //                    (B, T, V): one GEMM over all B·T positions
-    if (targets === undefined || targets === null) return { logits, loss: null, state: next };
-    if (targets.dtype !== 'int32') throw new TypeError(`RNNLM.forward: targets must be an int32 tensor, got ${targets.dtype} (make them with { dtype: 'int32' })`);
-    if (targets.ndim !== 2 || targets.shape[0] !== B || targets.shape[1] !== T) {
-      throw new ShapeError(`RNNLM.forward: targets have shape ${formatShape(targets.shape)}, expected ${formatShape([B, T])} like idx`);
-    }
-    const t = targets.data;
-    for (let i = 0; i < t.length; i++) {
-      if (t[i] !== IGNORE_TARGET && !(t[i] >= 0 && t[i] < V)) {
-        throw new RangeError(`RNNLM.forward: target ${t[i]} at [${Math.floor(i / T)}, ${i % T}] is outside the vocabulary 0…${V - 1} (use ${IGNORE_TARGET} to ignore a position)`);
-      }
-    }
-    // J = −(1/N) Σ log p(target | prefix) over the N non-ignored positions (seed 000's per-step cross-entropy).
-    const loss = crossEntropy(reshape(logits, [B * T, V]), reshape(targets, [B * T]), { ignoreIndex: IGNORE_TARGET });
+    const loss = targets === undefined || targets === null ? null : nextTokenLoss('RNNLM.forward', logits, targets);
     return { logits, loss, state: next };
   }
 
@@ -178,7 +163,7 @@ export class RNNLM extends Module {
    * adapter uses it to feed a prompt without paying for V logits per position.
    */
   forwardHidden(idx: Tensor, state?: RNNState | null): RNNLMHidden {
-    this.#checkIds('RNNLM.forwardHidden', idx);
+    checkTokenBatch('RNNLM.forwardHidden', idx, this.config.vocabSize);
     return this.#run(idx, state ?? null, 'RNNLM.forwardHidden');
   }
 
@@ -212,19 +197,6 @@ export class RNNLM extends Module {
    */
   detachState(state: RNNState): RNNState {
     return state.c ? { h: state.h.detach(), c: state.c.detach() } : { h: state.h.detach() };
-  }
-
-  /** Check int32 (B, T) ids with B, T ≥ 1 and every id in the vocabulary; returns [B, T]. */
-  #checkIds(op: string, idx: Tensor): [number, number] {
-    if (idx.dtype !== 'int32') throw new TypeError(`${op}: idx must be an int32 tensor of token ids, got ${idx.dtype} (make it with { dtype: 'int32' })`);
-    if (idx.ndim !== 2) throw new ShapeError(`${op}: idx has shape ${formatShape(idx.shape)}, expected (B, T) (reshape a single sequence to [1, T])`);
-    const [B, T] = idx.shape;
-    if (B < 1 || T < 1) throw new ShapeError(`${op}: idx has shape ${formatShape(idx.shape)}; need at least one sequence of at least one token`);
-    const ids = idx.data, V = this.config.vocabSize;
-    for (let i = 0; i < ids.length; i++) {
-      if (!(ids[i] >= 0 && ids[i] < V)) throw new RangeError(`${op}: token id ${ids[i]} at [${Math.floor(i / T)}, ${i % T}] is outside the vocabulary 0…${V - 1}`);
-    }
-    return [B, T];
   }
 
   /** A state must match (numLayers, B, hiddenSize) and the dtype, with c exactly for an LSTM. */
