@@ -11,9 +11,10 @@
  */
 import { buildCorpus, defaultPadding, type NgramUnit, type NgramUnitInfo, type TokenCorpus, textToCorpus, unitInfo } from './corpus.js';
 import { countNgrams, type NgramCounts, validateOrder } from './counts.js';
-import { estimate, type Estimate, type SmoothingOptions } from './estimate.js';
+import { estimate, type Estimate } from './estimate.js';
 import { freezeOrders, type OrderInput } from './freeze.js';
 import { NgramModel, type NgramModelInfo } from './model.js';
+import type { SmoothingOptions } from './smoothing.js';
 import { NgramVocabulary, UNK_ID } from './vocabulary.js';
 
 export interface NgramTrainOptions extends SmoothingOptions {
