@@ -131,7 +131,7 @@ export class NgramModel implements LanguageModel<number> {
   }
 
   /** The state of the same context without its oldest word (where a backoff goes); order 1 → the empty context. */
-  private backoffState(order: number, id: number): number {
+  backoffState(order: number, id: number): number {
     if (order === 1) return 0;
     const o = this.orders[order];
     return (o.suffixId as Int32Array)[id] * STATE_ORDERS + (o.suffixOrder as Uint8Array)[id];
