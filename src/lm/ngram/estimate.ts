@@ -14,7 +14,8 @@
  * T(c) = #{w : e(c w) > 0}, V = number of predictable words (the vocabulary
  * without `<s>`, and without `</s>` when there is no sentence padding).
  *
- *  - mle:    p = e/E. Unseen words get 0 (backoff weight 0).
+ *  - mle:    p = e/E (seed 000: counting the words after "cows eat"). Unseen words get
+ *            0 (backoff weight 0).
  *  - addk:   Lidstone (k) / Laplace (k = 1): seen n-grams get (e + k)/(E + kV);
  *            the remaining k(V − T)/(E + kV) goes to the words unseen after c in
  *            proportion to the lower order (Katz 1987 backoff, as SRILM's -addsmooth).

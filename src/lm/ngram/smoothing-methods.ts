@@ -292,7 +292,7 @@ function backoffMethod(name: Smoothing, seenProbability: SeenProbability): Smoot
 }
 
 export const SMOOTHING_METHODS: Readonly<Record<Smoothing, SmoothingMethod>> = {
-  /** Maximum likelihood: p = e/E; unseen words get 0 (backoff weight 0). */
+  /** Maximum likelihood: p = e/E (seed 000's "cows eat" table: p(corn | cows eat) = 4/11); unseen words get 0. */
   mle: backoffMethod('mle', relativeFrequency),
   /** Lidstone / Laplace: (e + k)/(E + kV) for seen n-grams, the rest by Katz backoff. */
   addk: backoffMethod('addk', addKFrequency),
@@ -306,6 +306,7 @@ export const SMOOTHING_METHODS: Readonly<Record<Smoothing, SmoothingMethod>> = {
     unigramProbability: (count, { sums }, parameters) => (count + sums.distinct[0] * parameters.uniform) / (sums.total[0] + sums.distinct[0]),
     estimateOrder: interpolatedOrder(WITTEN_BELL_INTERPOLATION),
   },
+  /** Absolute discounting (Ney, Essen & Kneser 1994), interpolated, on raw counts. */
   ad: discountedMethod('ad', SINGLE_DISCOUNT, false),
   /** Interpolated Kneser–Ney (Kneser & Ney 1995): absolute discounting on adjusted counts. */
   kn: discountedMethod('kn', SINGLE_DISCOUNT, true),
