@@ -203,18 +203,10 @@ function fillBlanks(model: NgramModel): void {
   }
 }
 
+/** The model description from lmkit's metadata; a foreign file (no metadata) is a padded, normalized 'arpa' model. */
 function metaToInfo(meta: Record<string, unknown> | undefined, order: number): NgramModelInfo {
   if (!meta) return { order, smoothing: 'arpa', padding: true, normalized: true };
-  const info: {
-    order: number;
-    smoothing: string;
-    padding: boolean;
-    normalized: boolean;
-    unit?: NgramModelInfo['unit'];
-    discounts?: number[][];
-    tokenCount?: number;
-    parameters?: Record<string, number | number[] | boolean>;
-  } = {
+  const info: { -readonly [Field in keyof NgramModelInfo]: NgramModelInfo[Field] } = {
     order,
     smoothing: typeof meta.smoothing === 'string' ? meta.smoothing : 'arpa',
     padding: meta.padding !== false,

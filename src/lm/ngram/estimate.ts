@@ -67,6 +67,8 @@ export interface Estimate {
   readonly countOfCounts: number[][];
   /** False for stupid backoff, whose scores do not sum to 1. */
   readonly normalized: boolean;
+  /** The method's own settings with their defaults filled in: k for add-k, alpha for stupid backoff. */
+  readonly settings: Readonly<Record<string, number>>;
   /** Things the caller should tell the user (fallback discounts used, …). */
   readonly warnings: string[];
 }
@@ -113,7 +115,7 @@ export function estimate(counts: NgramCounts, options: SmoothingOptions): Estima
   }
   // The highest order is never a context.
   logBackoff.push(undefined);
-  return { logProb, logBackoff, keep, discounts, countOfCounts: countOfCountsByOrder, normalized: method.normalized, warnings };
+  return { logProb, logBackoff, keep, discounts, countOfCounts: countOfCountsByOrder, normalized: method.normalized, settings: method.recordedSettings(parameters), warnings };
 }
 
 function methodParameters(options: SmoothingOptions, predictable: Uint8Array): MethodParameters {

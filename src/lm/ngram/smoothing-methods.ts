@@ -96,6 +96,8 @@ export interface SmoothingMethod {
   readonly normalized: boolean;
   /** Undefined for methods that take nothing from seen n-grams by a discount. */
   readonly discounting: Discounting | undefined;
+  /** The method's own settings, as recorded in a trained model's metadata. */
+  recordedSettings(parameters: MethodParameters): Record<string, number>;
   /** p(w) from the unigram count e. */
   unigramProbability(count: number, unigrams: UnigramData, parameters: MethodParameters): number;
   estimateOrder(order: OrderData, parameters: MethodParameters): OrderProbabilities;
@@ -274,18 +276,20 @@ function discountedMethod(name: Smoothing, discounting: Discounting, usesAdjuste
     usesAdjustedCounts,
     normalized: true,
     discounting,
+    recordedSettings: () => ({}),
     unigramProbability: (count, unigrams, parameters) => interpolatedUnigram(DISCOUNTED_INTERPOLATION, count, unigrams, parameters.uniform),
     estimateOrder: interpolatedOrder(DISCOUNTED_INTERPOLATION),
   };
 }
 
 /** Katz backoff over a seen-n-gram probability that is also the unigram distribution. */
-function backoffMethod(name: Smoothing, seenProbability: SeenProbability): SmoothingMethod {
+function backoffMethod(name: Smoothing, seenProbability: SeenProbability, recordedSettings: SmoothingMethod['recordedSettings']): SmoothingMethod {
   return {
     name,
     usesAdjustedCounts: false,
     normalized: true,
     discounting: undefined,
+    recordedSettings,
     unigramProbability: (count, unigrams, parameters) => seenProbability(count, unigrams.sums, 0, parameters),
     estimateOrder: katzBackoffOrder(seenProbability),
   };
@@ -293,14 +297,15 @@ function backoffMethod(name: Smoothing, seenProbability: SeenProbability): Smoot
 
 export const SMOOTHING_METHODS: Readonly<Record<Smoothing, SmoothingMethod>> = {
   /** Maximum likelihood: p = e/E (seed 000's "cows eat" table: p(corn | cows eat) = 4/11); unseen words get 0. */
-  mle: backoffMethod('mle', relativeFrequency),
+  mle: backoffMethod('mle', relativeFrequency, () => ({})),
   /** Lidstone / Laplace: (e + k)/(E + kV) for seen n-grams, the rest by Katz backoff. */
-  addk: backoffMethod('addk', addKFrequency),
+  addk: backoffMethod('addk', addKFrequency, (parameters) => ({ k: parameters.addK })),
   wb: {
     name: 'wb',
     usesAdjustedCounts: false,
     normalized: true,
     discounting: undefined,
+    recordedSettings: () => ({}),
     // (e + T/V)/(E + T) is own + γ/V written as one fraction; kept in this form
     // because the two round differently in the last bit and saved models must not change.
     unigramProbability: (count, { sums }, parameters) => (count + sums.distinct[0] * parameters.uniform) / (sums.total[0] + sums.distinct[0]),
@@ -317,6 +322,7 @@ export const SMOOTHING_METHODS: Readonly<Record<Smoothing, SmoothingMethod>> = {
     usesAdjustedCounts: false,
     normalized: false,
     discounting: undefined,
+    recordedSettings: (parameters) => ({ alpha: parameters.stupidBackoffFactor }),
     unigramProbability: (count, { sums }, parameters) => relativeFrequency(count, sums, 0, parameters),
     estimateOrder: stupidBackoffOrder,
   },

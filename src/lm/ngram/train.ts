@@ -101,9 +101,7 @@ export function trainNgramFromCorpus(corpus: TokenCorpus, vocab: NgramVocabulary
   const limited = limitVocabulary(corpus, vocab, options);
   const counts = countNgrams(limited.corpus, { order: options.order, padding, vocabSize: limited.vocab.size, onProgress: options.onProgress });
   const est = estimate(counts, options);
-  const parameters: Record<string, number | number[] | boolean> = {};
-  if (options.smoothing === 'addk') parameters.k = options.k ?? 1;
-  if (options.smoothing === 'stupid') parameters.alpha = options.alpha ?? 0.4;
+  const parameters: Record<string, number | number[] | boolean> = { ...est.settings };
   if (options.minCounts && options.minCounts.length > 0) parameters.minCounts = [...options.minCounts];
   if (options.maxVocab !== undefined) parameters.maxVocab = options.maxVocab;
   if (options.minWordCount !== undefined) parameters.minWordCount = options.minWordCount;
