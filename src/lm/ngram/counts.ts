@@ -79,44 +79,44 @@ export function validateOrder(order: number): void {
 }
 
 export function countNgrams(corpus: TokenCorpus, options: CountOptions): NgramCounts {
-  const N = options.order;
-  validateOrder(N);
-  const V = options.vocabSize;
-  const unigrams = new Float64Array(V);
+  const order = options.order;
+  validateOrder(order);
+  const vocabSize = options.vocabSize;
+  const unigrams = new Float64Array(vocabSize);
   const total = corpus.ids.length;
   const expected = Math.min(Math.max(1024, total), 1 << 20);
   const tables: (CountTable | undefined)[] = [undefined, undefined];
-  for (let k = 2; k <= N; k++) tables.push(new CountTable(expected));
+  for (let k = 2; k <= order; k++) tables.push(new CountTable(expected));
 
-  // prev[k] / cur[k]: id of the k-gram ending at the previous / current position, -1 if none.
-  let prev = new Int32Array(N + 1).fill(-1);
-  let cur = new Int32Array(N + 1).fill(-1);
-  const feed = (w: number): void => {
-    if (w < 0 || w >= V) throw new RangeError(`countNgrams: token id ${w} is outside the vocabulary 0..${V - 1}`);
-    unigrams[w]++;
-    cur[1] = w;
+  // previous[k] / current[k]: id of the k-gram ending at the previous / current position, -1 if none.
+  let previous = new Int32Array(order + 1).fill(-1);
+  let current = new Int32Array(order + 1).fill(-1);
+  const countToken = (word: number): void => {
+    if (word < 0 || word >= vocabSize) throw new RangeError(`countNgrams: token id ${word} is outside the vocabulary 0..${vocabSize - 1}`);
+    unigrams[word]++;
+    current[1] = word;
     let k = 2;
-    for (; k <= N; k++) {
-      const parent = prev[k - 1];
+    for (; k <= order; k++) {
+      const parent = previous[k - 1];
       if (parent < 0) break;
-      cur[k] = (tables[k] as CountTable).add(parent, w, cur[k - 1]);
+      current[k] = (tables[k] as CountTable).add(parent, word, current[k - 1]);
     }
-    for (; k <= N; k++) cur[k] = -1;
-    const t = prev;
-    prev = cur;
-    cur = t;
+    for (; k <= order; k++) current[k] = -1;
+    const swap = previous;
+    previous = current;
+    current = swap;
   };
 
   const ids = corpus.ids;
   const starts = corpus.starts;
   const progressEvery = 1 << 20;
   let nextProgress = progressEvery;
-  for (let s = 0; s + 1 < starts.length; s++) {
-    prev.fill(-1);
-    if (options.padding) feed(BOS_ID);
-    const end = starts[s + 1];
-    for (let i = starts[s]; i < end; i++) feed(ids[i]);
-    if (options.padding) feed(EOS_ID);
+  for (let segment = 0; segment + 1 < starts.length; segment++) {
+    previous.fill(-1);
+    if (options.padding) countToken(BOS_ID);
+    const end = starts[segment + 1];
+    for (let i = starts[segment]; i < end; i++) countToken(ids[i]);
+    if (options.padding) countToken(EOS_ID);
     if (options.onProgress && end >= nextProgress) {
       options.onProgress(end, total);
       nextProgress = end + progressEvery;
@@ -124,8 +124,8 @@ export function countNgrams(corpus: TokenCorpus, options: CountOptions): NgramCo
   }
   options.onProgress?.(total, total);
   return {
-    order: N,
-    vocabSize: V,
+    order,
+    vocabSize,
     padding: options.padding,
     unigrams,
     tables,

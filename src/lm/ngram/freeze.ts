@@ -92,6 +92,9 @@ function buildSlots(parents: Int32Array, words: Int32Array, size: number): Int32
   return slots;
 }
 
+/** A FrozenOrder while freezeOrders still fills it in. */
+type OrderUnderConstruction = { -readonly [Field in keyof FrozenOrder]: FrozenOrder[Field] };
+
 /**
  * Renumber, index and link all orders. `unigram` is order 1 (by word id);
  * inputs[k] is order k for k = 2..N.
@@ -101,127 +104,138 @@ export function freezeOrders(
   unigram: { readonly logProb: Float32Array; readonly logBackoff?: Float32Array },
   inputs: readonly (OrderInput | undefined)[],
 ): FrozenOrder[] {
-  const N = inputs.length - 1 < 1 ? 1 : inputs.length - 1;
-  const orders: FrozenOrder[] = [{ size: 0, logProb: new Float32Array(0) }];
-  const mutable: {
-    size: number;
-    words?: Int32Array;
-    logProb: Float32Array;
-    logBackoff?: Float32Array;
-    childStart?: Int32Array;
-    suffixId?: Int32Array;
-    suffixOrder?: Uint8Array;
-    blank?: Uint8Array;
-    slots?: Int32Array;
-  }[] = [];
-  mutable[1] = { size: vocabSize, logProb: unigram.logProb, logBackoff: N > 1 ? unigram.logBackoff ?? new Float32Array(vocabSize) : undefined };
-  const newParents: Int32Array[] = [];
-  let perm: Int32Array | undefined; // old → new ids of the previous order (undefined: identity)
+  const highestOrder = inputs.length - 1 < 1 ? 1 : inputs.length - 1;
+  const orders: OrderUnderConstruction[] = [{ size: 0, logProb: new Float32Array(0) }];
+  orders[1] = { size: vocabSize, logProb: unigram.logProb, logBackoff: highestOrder > 1 ? unigram.logBackoff ?? new Float32Array(vocabSize) : undefined };
+  const parentsByOrder: Int32Array[] = [];
+  let contextRenumbering: Int32Array | undefined; // old → new ids of the order below (undefined: identity)
   let haveSuffixes = true;
-  for (let k = 2; k <= N; k++) {
-    const inp = inputs[k] as OrderInput;
-    const prevSize = mutable[k - 1].size;
-    let m = 0;
-    for (let id = 0; id < inp.size; id++) if (!inp.keep || inp.keep[id]) m++;
-    let ids: Int32Array = new Int32Array(m);
-    m = 0;
-    for (let id = 0; id < inp.size; id++) if (!inp.keep || inp.keep[id]) ids[m++] = id;
-    // Parent ids in the previous order's new numbering, by old id.
-    let mapped = inp.parents;
-    if (perm) {
-      mapped = new Int32Array(inp.size);
-      const parents = inp.parents;
-      for (let id = 0; id < inp.size; id++) mapped[id] = perm[parents[id]];
-    }
-    // LSD radix: by word, then (stable) by parent → sorted by (parent, word).
-    ids = sortByKey(ids, inp.words, vocabSize);
-    ids = sortByKey(ids, mapped, prevSize);
-    const nextPerm = new Int32Array(inp.size).fill(-1);
-    const words = new Int32Array(m);
-    const logProb = new Float32Array(m);
-    const logBackoff = k < N ? new Float32Array(m) : undefined;
-    const parents = new Int32Array(m);
-    const blank = inp.blank ? new Uint8Array(m) : undefined;
-    const suffixId = k < N && inp.suffix ? new Int32Array(m) : undefined;
-    for (let i = 0; i < m; i++) {
-      const old = ids[i];
-      nextPerm[old] = i;
-      words[i] = inp.words[old];
-      logProb[i] = inp.logProb[old];
-      if (logBackoff && inp.logBackoff) logBackoff[i] = inp.logBackoff[old];
-      parents[i] = mapped[old];
-      if (blank && inp.blank) blank[i] = inp.blank[old];
-      if (suffixId && inp.suffix) suffixId[i] = perm ? perm[inp.suffix[old]] : inp.suffix[old];
-    }
-    if (k < N && !inp.suffix) haveSuffixes = false;
-    const childStart = new Int32Array(prevSize + 1);
-    for (let i = 0; i < m; i++) childStart[parents[i] + 1]++;
-    for (let c = 0; c < prevSize; c++) childStart[c + 1] += childStart[c];
-    mutable[k - 1].childStart = childStart;
-    mutable[k] = {
-      size: m,
-      words,
-      logProb,
-      logBackoff,
-      blank,
-      suffixId,
-      suffixOrder: suffixId ? new Uint8Array(m).fill(k - 1) : undefined,
-      slots: buildSlots(parents, words, m),
-    };
-    newParents[k] = parents;
-    perm = nextPerm;
+  for (let order = 2; order <= highestOrder; order++) {
+    const input = inputs[order] as OrderInput;
+    const contexts = orders[order - 1];
+    const renumbered = renumberOrder(input, order, highestOrder, contexts.size, vocabSize, contextRenumbering);
+    contexts.childStart = childStarts(renumbered.parents, contexts.size);
+    orders[order] = renumbered.frozen;
+    parentsByOrder[order] = renumbered.parents;
+    contextRenumbering = renumbered.renumbering;
+    if (order < highestOrder && !input.suffix) haveSuffixes = false;
   }
-  for (let k = 1; k <= N; k++) orders.push(mutable[k]);
-
   if (!haveSuffixes) {
-    // Longest stored proper suffix of (p w): the first context s on p's own suffix
-    // chain for which (s w) is stored; the unigram w at the end always is.
-    for (let k = 2; k < N; k++) {
-      const o = mutable[k];
-      const parents = newParents[k];
-      const words = o.words as Int32Array;
-      const suffixId = new Int32Array(o.size);
-      const suffixOrder = new Uint8Array(o.size);
-      for (let id = 0; id < o.size; id++) {
-        const w = words[id];
-        let sOrder = k - 1;
-        let sId = parents[id];
-        // start from the parent's suffix
-        if (sOrder === 1) {
-          sOrder = 0;
-          sId = 0;
-        } else {
-          const po = mutable[sOrder];
-          const nid = (po.suffixId as Int32Array)[sId];
-          sOrder = (po.suffixOrder as Uint8Array)[sId];
-          sId = nid;
-        }
-        for (;;) {
-          if (sOrder === 0) {
-            suffixId[id] = w;
-            suffixOrder[id] = 1;
-            break;
-          }
-          const child = findChild(orders, sOrder + 1, sId, w);
-          if (child >= 0) {
-            suffixId[id] = child;
-            suffixOrder[id] = sOrder + 1;
-            break;
-          }
-          if (sOrder === 1) {
-            sOrder = 0;
-            sId = 0;
-          } else {
-            const so = mutable[sOrder];
-            const nid = (so.suffixId as Int32Array)[sId];
-            sOrder = (so.suffixOrder as Uint8Array)[sId];
-            sId = nid;
-          }
-        }
-      }
-      o.suffixId = suffixId;
-      o.suffixOrder = suffixOrder;
-    }
+    for (let order = 2; order < highestOrder; order++) linkSuffixes(orders, order, parentsByOrder[order]);
   }
   return orders;
+}
+
+/**
+ * One order in its frozen numbering: kept n-grams sorted by (parent, word), with
+ * parents and suffixes translated to the new numbering of the order below.
+ */
+function renumberOrder(
+  input: OrderInput,
+  order: number,
+  highestOrder: number,
+  contextCount: number,
+  vocabSize: number,
+  contextRenumbering: Int32Array | undefined,
+): { frozen: OrderUnderConstruction; parents: Int32Array; renumbering: Int32Array } {
+  let ids = keptIds(input);
+  const size = ids.length;
+  // Parent ids in the previous order's new numbering, by old id.
+  let mappedParents = input.parents;
+  if (contextRenumbering) {
+    mappedParents = new Int32Array(input.size);
+    for (let id = 0; id < input.size; id++) mappedParents[id] = contextRenumbering[input.parents[id]];
+  }
+  // LSD radix: by word, then (stable) by parent → sorted by (parent, word).
+  ids = sortByKey(ids, input.words, vocabSize);
+  ids = sortByKey(ids, mappedParents, contextCount);
+  const renumbering = new Int32Array(input.size).fill(-1);
+  const words = new Int32Array(size);
+  const logProb = new Float32Array(size);
+  const logBackoff = order < highestOrder ? new Float32Array(size) : undefined;
+  const parents = new Int32Array(size);
+  const blank = input.blank ? new Uint8Array(size) : undefined;
+  const suffixId = order < highestOrder && input.suffix ? new Int32Array(size) : undefined;
+  for (let newId = 0; newId < size; newId++) {
+    const oldId = ids[newId];
+    renumbering[oldId] = newId;
+    words[newId] = input.words[oldId];
+    logProb[newId] = input.logProb[oldId];
+    if (logBackoff && input.logBackoff) logBackoff[newId] = input.logBackoff[oldId];
+    parents[newId] = mappedParents[oldId];
+    if (blank && input.blank) blank[newId] = input.blank[oldId];
+    if (suffixId && input.suffix) suffixId[newId] = contextRenumbering ? contextRenumbering[input.suffix[oldId]] : input.suffix[oldId];
+  }
+  const frozen: OrderUnderConstruction = {
+    size,
+    words,
+    logProb,
+    logBackoff,
+    blank,
+    suffixId,
+    suffixOrder: suffixId ? new Uint8Array(size).fill(order - 1) : undefined,
+    slots: buildSlots(parents, words, size),
+  };
+  return { frozen, parents, renumbering };
+}
+
+/** The ids that survive pruning, in order. */
+function keptIds(input: OrderInput): Int32Array {
+  let count = 0;
+  for (let id = 0; id < input.size; id++) if (!input.keep || input.keep[id]) count++;
+  const ids = new Int32Array(count);
+  count = 0;
+  for (let id = 0; id < input.size; id++) if (!input.keep || input.keep[id]) ids[count++] = id;
+  return ids;
+}
+
+/** childStart[c] … childStart[c + 1] − 1: the ids whose parent is c (ids sorted by parent). */
+function childStarts(parents: Int32Array, contextCount: number): Int32Array {
+  const childStart = new Int32Array(contextCount + 1);
+  for (let id = 0; id < parents.length; id++) childStart[parents[id] + 1]++;
+  for (let context = 0; context < contextCount; context++) childStart[context + 1] += childStart[context];
+  return childStart;
+}
+
+/**
+ * Suffix links of one order 2 ≤ k < N when the input did not give them (ARPA files).
+ * The longest stored proper suffix of (p w) is (s w) for the first context s on p's
+ * own suffix chain for which (s w) is stored; the unigram w at the end always is.
+ * Lower orders are linked first, so p's chain is already known.
+ */
+function linkSuffixes(orders: OrderUnderConstruction[], order: number, parents: Int32Array): void {
+  const table = orders[order];
+  const words = table.words as Int32Array;
+  const suffixId = new Int32Array(table.size);
+  const suffixOrder = new Uint8Array(table.size);
+  for (let id = 0; id < table.size; id++) {
+    const word = words[id];
+    let contextOrder = order - 1;
+    let contextId = parents[id];
+    for (;;) {
+      // One step down the chain: the context without its oldest word (order 1 → the empty context).
+      if (contextOrder === 1) {
+        contextOrder = 0;
+        contextId = 0;
+      } else {
+        const context = orders[contextOrder];
+        const shorterId = (context.suffixId as Int32Array)[contextId];
+        contextOrder = (context.suffixOrder as Uint8Array)[contextId];
+        contextId = shorterId;
+      }
+      if (contextOrder === 0) {
+        suffixId[id] = word;
+        suffixOrder[id] = 1;
+        break;
+      }
+      const child = findChild(orders, contextOrder + 1, contextId, word);
+      if (child >= 0) {
+        suffixId[id] = child;
+        suffixOrder[id] = contextOrder + 1;
+        break;
+      }
+    }
+  }
+  table.suffixId = suffixId;
+  table.suffixOrder = suffixOrder;
 }

@@ -3,6 +3,8 @@ export * from './vocabulary.js';
 export * from './corpus.js';
 export { countNgrams, type NgramCounts, CountTable, MAX_ORDER } from './counts.js';
 export * from './discounts.js';
+export { parseSmoothing, type Smoothing, SMOOTHINGS, type SmoothingOptions } from './smoothing.js';
+export { estimationCounts, predictableMask } from './estimation-counts.js';
 export * from './estimate.js';
 export { NgramModel, type NgramModelInfo, type TokenScoreDetail } from './model.js';
 export * from './train.js';

@@ -72,11 +72,11 @@ export class NgramModel implements LanguageModel<number> {
   /** Number of stored n-grams per order (index k−1), not counting blanks. */
   ngramCounts(): number[] {
     const out: number[] = [];
-    for (let k = 1; k <= this.order; k++) {
-      const o = this.orders[k];
-      let n = o.size;
-      if (o.blank) for (let i = 0; i < o.size; i++) n -= o.blank[i];
-      out.push(n);
+    for (let order = 1; order <= this.order; order++) {
+      const table = this.orders[order];
+      let stored = table.size;
+      if (table.blank) for (let id = 0; id < table.size; id++) stored -= table.blank[id];
+      out.push(stored);
     }
     return out;
   }
@@ -84,9 +84,10 @@ export class NgramModel implements LanguageModel<number> {
   /** Bytes of all typed arrays of the model (vocabulary strings not included). */
   byteLength(): number {
     let bytes = 0;
-    for (let k = 1; k <= this.order; k++) {
-      const o = this.orders[k];
-      for (const a of [o.words, o.logProb, o.logBackoff, o.childStart, o.suffixId, o.suffixOrder, o.blank, o.slots]) bytes += a?.byteLength ?? 0;
+    for (let order = 1; order <= this.order; order++) {
+      const table = this.orders[order];
+      const arrays = [table.words, table.logProb, table.logBackoff, table.childStart, table.suffixId, table.suffixOrder, table.blank, table.slots];
+      for (const array of arrays) bytes += array?.byteLength ?? 0;
     }
     return bytes;
   }
@@ -102,9 +103,9 @@ export class NgramModel implements LanguageModel<number> {
 
   /** State after reading `tokens` from `start` (default: the initial state). */
   stateAfter(tokens: ArrayLike<number>, start = this.initialState()): number {
-    let s = start;
-    for (let i = 0; i < tokens.length; i++) s = this.advance(s, tokens[i]);
-    return s;
+    let state = start;
+    for (let i = 0; i < tokens.length; i++) state = this.advance(state, tokens[i]);
+    return state;
   }
 
   /** Order and id of the context a state stands for. */
@@ -118,29 +119,28 @@ export class NgramModel implements LanguageModel<number> {
     const { order, id } = this.decodeState(state);
     if (order === 0) return [];
     const words: number[] = [];
-    let k = order;
-    let i = id;
-    while (k >= 2) {
-      const o = this.orders[k];
-      words.push((o.words as Int32Array)[i]);
-      i = parentOf(this.orders[k - 1].childStart as Int32Array, i);
-      k--;
+    let wordOrder = order;
+    let wordId = id;
+    while (wordOrder >= 2) {
+      words.push((this.orders[wordOrder].words as Int32Array)[wordId]);
+      wordId = parentOf(this.orders[wordOrder - 1].childStart as Int32Array, wordId);
+      wordOrder--;
     }
-    words.push(i);
+    words.push(wordId);
     return words.reverse();
   }
 
   /** The state of the same context without its oldest word (where a backoff goes); order 1 → the empty context. */
-  private backoffState(order: number, id: number): number {
+  backoffState(order: number, id: number): number {
     if (order === 1) return 0;
-    const o = this.orders[order];
-    return (o.suffixId as Int32Array)[id] * STATE_ORDERS + (o.suffixOrder as Uint8Array)[id];
+    const context = this.orders[order];
+    return (context.suffixId as Int32Array)[id] * STATE_ORDERS + (context.suffixOrder as Uint8Array)[id];
   }
 
   advance(state: number, token: number): number {
     this.checkToken(token);
-    const N = this.order;
-    if (N === 1) return 0;
+    const highestOrder = this.order;
+    if (highestOrder === 1) return 0;
     let order = state % STATE_ORDERS;
     let id = (state - order) / STATE_ORDERS;
     for (;;) {
@@ -149,7 +149,7 @@ export class NgramModel implements LanguageModel<number> {
         id = token;
         break;
       }
-      if (order + 1 < N) {
+      if (order + 1 < highestOrder) {
         const child = findChild(this.orders, order + 1, id, token);
         if (child >= 0) {
           order++;
@@ -163,9 +163,9 @@ export class NgramModel implements LanguageModel<number> {
     }
     // Keep the state minimal: a context with no children and backoff 0 adds nothing.
     while (order > 0) {
-      const o = this.orders[order];
-      const cs = o.childStart as Int32Array;
-      if (cs[id + 1] > cs[id] || (o.logBackoff as Float32Array)[id] !== 0) break;
+      const context = this.orders[order];
+      const childStart = context.childStart as Int32Array;
+      if (childStart[id + 1] > childStart[id] || (context.logBackoff as Float32Array)[id] !== 0) break;
       const shorter = this.backoffState(order, id);
       order = shorter % STATE_ORDERS;
       id = (shorter - order) / STATE_ORDERS;
@@ -179,24 +179,23 @@ export class NgramModel implements LanguageModel<number> {
       this.lastNgramLength = 0;
       return Number.NEGATIVE_INFINITY;
     }
-    const N = this.order;
+    const highestOrder = this.order;
     let order = state % STATE_ORDERS;
     let id = (state - order) / STATE_ORDERS;
-    let acc = 0;
+    let backoffSum = 0;
     for (;;) {
       if (order === 0) {
         this.lastNgramLength = 1;
-        return acc + this.uniLogProb[token];
+        return backoffSum + this.uniLogProb[token];
       }
-      if (order < N) {
+      if (order < highestOrder) {
         const child = findChild(this.orders, order + 1, id, token);
         if (child >= 0) {
           this.lastNgramLength = order + 1;
-          return acc + this.orders[order + 1].logProb[child];
+          return backoffSum + this.orders[order + 1].logProb[child];
         }
       }
-      const o = this.orders[order];
-      acc += (o.logBackoff as Float32Array)[id];
+      backoffSum += (this.orders[order].logBackoff as Float32Array)[id];
       const shorter = this.backoffState(order, id);
       order = shorter % STATE_ORDERS;
       id = (shorter - order) / STATE_ORDERS;
@@ -217,10 +216,10 @@ export class NgramModel implements LanguageModel<number> {
   }
 
   nextLogProbs(state: number): Float64Array {
-    const V = this.vocabSize;
-    const out = new Float64Array(V);
-    const uni = this.uniLogProb;
-    for (let w = 0; w < V; w++) out[w] = uni[w];
+    const vocabSize = this.vocabSize;
+    const out = new Float64Array(vocabSize);
+    const unigramLogProb = this.uniLogProb;
+    for (let word = 0; word < vocabSize; word++) out[word] = unigramLogProb[word];
     // Contexts from the state down its suffix chain; apply shortest first.
     const chain: number[] = [];
     let order = state % STATE_ORDERS;
@@ -232,21 +231,23 @@ export class NgramModel implements LanguageModel<number> {
       id = (shorter - order) / STATE_ORDERS;
     }
     for (let j = chain.length - 2; j >= 0; j -= 2) {
-      const k = chain[j];
-      const c = chain[j + 1];
-      const o = this.orders[k];
-      const b = (o.logBackoff as Float32Array)[c];
-      if (b !== 0) for (let w = 0; w < V; w++) out[w] += b;
-      const cs = o.childStart as Int32Array;
-      if (k >= this.order) continue;
-      const child = this.orders[k + 1];
-      const words = child.words as Int32Array;
-      const lp = child.logProb;
-      for (let i = cs[c]; i < cs[c + 1]; i++) out[words[i]] = lp[i];
+      const contextOrder = chain[j];
+      const contextId = chain[j + 1];
+      const context = this.orders[contextOrder];
+      const logBackoff = (context.logBackoff as Float32Array)[contextId];
+      // Every word not stored below this context backs off through it …
+      if (logBackoff !== 0) for (let word = 0; word < vocabSize; word++) out[word] += logBackoff;
+      const childStart = context.childStart as Int32Array;
+      if (contextOrder >= this.order) continue;
+      // … and the stored ones take their own probability instead.
+      const children = this.orders[contextOrder + 1];
+      const words = children.words as Int32Array;
+      const logProb = children.logProb;
+      for (let child = childStart[contextId]; child < childStart[contextId + 1]; child++) out[words[child]] = logProb[child];
     }
     out[BOS_ID] = Number.NEGATIVE_INFINITY;
     if (!this.info.padding) out[EOS_ID] = Number.NEGATIVE_INFINITY;
-    for (let w = 0; w < V; w++) out[w] *= LN10;
+    for (let word = 0; word < vocabSize; word++) out[word] *= LN10;
     return out;
   }
 
@@ -264,16 +265,16 @@ export class NgramModel implements LanguageModel<number> {
         if (!blank || !blank[id]) fn(path, id);
         return;
       }
-      const cs = orders[depth].childStart as Int32Array;
+      const childStart = orders[depth].childStart as Int32Array;
       const words = orders[depth + 1].words as Int32Array;
-      for (let child = cs[id]; child < cs[id + 1]; child++) {
+      for (let child = childStart[id]; child < childStart[id + 1]; child++) {
         path[depth] = words[child];
         visit(depth + 1, child);
       }
     };
-    for (let w = 0; w < this.vocabSize; w++) {
-      path[0] = w;
-      visit(1, w);
+    for (let word = 0; word < this.vocabSize; word++) {
+      path[0] = word;
+      visit(1, word);
     }
   }
 

@@ -10,10 +10,11 @@
  * uniform distribution the unigrams are interpolated with, as in lmplz).
  */
 import { buildCorpus, defaultPadding, type NgramUnit, type NgramUnitInfo, type TokenCorpus, textToCorpus, unitInfo } from './corpus.js';
-import { countNgrams, type NgramCounts, validateOrder } from './counts.js';
-import { estimate, type Estimate, type SmoothingOptions } from './estimate.js';
+import { countNgrams, type CountTable, type NgramCounts, validateOrder } from './counts.js';
+import { estimate, type Estimate } from './estimate.js';
 import { freezeOrders, type OrderInput } from './freeze.js';
 import { NgramModel, type NgramModelInfo } from './model.js';
+import type { SmoothingOptions } from './smoothing.js';
 import { NgramVocabulary, UNK_ID } from './vocabulary.js';
 
 export interface NgramTrainOptions extends SmoothingOptions {
@@ -50,20 +51,21 @@ export function limitVocabulary(
   if (maxVocab !== undefined && !(Number.isInteger(maxVocab) && maxVocab >= 1)) throw new RangeError(`maxVocab must be an integer ≥ 1, got ${maxVocab}`);
   if (minWordCount !== undefined && !(Number.isInteger(minWordCount) && minWordCount >= 1)) throw new RangeError(`minWordCount must be an integer ≥ 1, got ${minWordCount}`);
   if (maxVocab === undefined && (minWordCount ?? 1) <= 1) return { corpus, vocab, dropped: 0 };
-  const V = vocab.size;
-  const freq = new Float64Array(V);
-  for (let i = 0; i < corpus.ids.length; i++) freq[corpus.ids[i]]++;
+  const vocabSize = vocab.size;
+  const frequency = new Float64Array(vocabSize);
+  for (let i = 0; i < corpus.ids.length; i++) frequency[corpus.ids[i]]++;
+  // Ids 0–2 are the specials <unk>, <s>, </s>: always kept, never counted against maxVocab.
   const candidates: number[] = [];
-  for (let w = 3; w < V; w++) if (freq[w] >= (minWordCount ?? 1)) candidates.push(w);
+  for (let word = 3; word < vocabSize; word++) if (frequency[word] >= (minWordCount ?? 1)) candidates.push(word);
   if (maxVocab !== undefined && candidates.length > maxVocab) {
-    candidates.sort((a, b) => freq[b] - freq[a] || a - b);
+    candidates.sort((a, b) => frequency[b] - frequency[a] || a - b);
     candidates.length = maxVocab;
     candidates.sort((a, b) => a - b);
   }
-  const remap = new Int32Array(V).fill(UNK_ID);
-  for (let w = 0; w < 3; w++) remap[w] = w;
+  const remap = new Int32Array(vocabSize).fill(UNK_ID);
+  for (let word = 0; word < 3; word++) remap[word] = word;
   const limited = new NgramVocabulary();
-  for (const w of candidates) remap[w] = limited.add(vocab.word(w));
+  for (const word of candidates) remap[word] = limited.add(vocab.word(word));
   const ids = new Int32Array(corpus.ids.length);
   let dropped = 0;
   for (let i = 0; i < ids.length; i++) {
@@ -76,16 +78,16 @@ export function limitVocabulary(
 /** Turn estimates into a frozen model. */
 export function buildModel(counts: NgramCounts, est: Estimate, vocab: NgramVocabulary, info: NgramModelInfo): NgramModel {
   const inputs: (OrderInput | undefined)[] = [undefined, undefined];
-  for (let k = 2; k <= counts.order; k++) {
-    const t = counts.tables[k]!;
+  for (let order = 2; order <= counts.order; order++) {
+    const table = counts.tables[order] as CountTable;
     inputs.push({
-      size: t.size,
-      parents: t.index.parents,
-      words: t.index.words,
-      logProb: est.logProb[k],
-      logBackoff: est.logBackoff[k],
-      keep: est.keep[k],
-      suffix: t.suffix,
+      size: table.size,
+      parents: table.index.parents,
+      words: table.index.words,
+      logProb: est.logProb[order],
+      logBackoff: est.logBackoff[order],
+      keep: est.keep[order],
+      suffix: table.suffix,
     });
   }
   const orders = freezeOrders(counts.vocabSize, { logProb: est.logProb[1], logBackoff: est.logBackoff[1] }, inputs);
@@ -100,9 +102,7 @@ export function trainNgramFromCorpus(corpus: TokenCorpus, vocab: NgramVocabulary
   const limited = limitVocabulary(corpus, vocab, options);
   const counts = countNgrams(limited.corpus, { order: options.order, padding, vocabSize: limited.vocab.size, onProgress: options.onProgress });
   const est = estimate(counts, options);
-  const parameters: Record<string, number | number[] | boolean> = {};
-  if (options.smoothing === 'addk') parameters.k = options.k ?? 1;
-  if (options.smoothing === 'stupid') parameters.alpha = options.alpha ?? 0.4;
+  const parameters: Record<string, number | number[] | boolean> = { ...est.settings };
   if (options.minCounts && options.minCounts.length > 0) parameters.minCounts = [...options.minCounts];
   if (options.maxVocab !== undefined) parameters.maxVocab = options.maxVocab;
   if (options.minWordCount !== undefined) parameters.minWordCount = options.minWordCount;
