@@ -30,6 +30,11 @@ function coordinatesAlong(shape: readonly number[], dim: number): Int32Array {
   return out;
 }
 
+// PyTorch's scatter, scatter_add and index_add reject negative indices (unlike Python indexing).
+function outOfRange(op: string, index: number, dim: number, size: number): RangeError {
+  return new RangeError(`${op}: index ${index} is out of range for dim ${dim} of size ${size} (indices must be in 0..${size - 1}; negative ones are not allowed, as in PyTorch)`);
+}
+
 /**
  * Flat offsets for each element of `index`: into the output (the index value along
  * `dim`, the element's own coordinate elsewhere) and into `src` (its own coordinate).
@@ -41,10 +46,10 @@ function scatterOffsets(op: string, outShape: readonly number[], srcShape: reado
   const pos = new Array<number>(rank).fill(0);
   for (let flat = 0; flat < index.size; flat++) {
     const target = index.data[flat];
-    if (target < -n || target >= n) throw new RangeError(`${op}: index ${target} is out of range for dim ${dim} of size ${n}`);
+    if (target < 0 || target >= n) throw outOfRange(op, target, dim, n);
     let o = 0, s = 0;
     for (let d = 0; d < rank; d++) {
-      o = o * outShape[d] + (d === dim ? (target < 0 ? target + n : target) : pos[d]);
+      o = o * outShape[d] + (d === dim ? target : pos[d]);
       s = s * srcShape[d] + pos[d];
     }
     out[flat] = o;
@@ -73,6 +78,7 @@ interface ScatterAttrs { dim: number }
  * 1.13 raises "invalid gradient … got [index shape] but expected [src shape]" there.
  */
 function srcGradient(g: Tensor, index: Tensor, dim: number, src: Tensor): Tensor {
+  if (index.size === 0) return zerosLikeTensor(src);
   const picked = gather(g, dim, index);
   if (src.shape.every((s, d) => s === index.shape[d])) return picked;
   const identity = new Tensor(coordinatesAlong(index.shape, dim), index.shape);
@@ -103,7 +109,8 @@ function checkScatterShapes(op: string, input: Tensor, index: Tensor, src: Tenso
   if (index.ndim !== input.ndim || src.ndim !== input.ndim) {
     throw new ShapeError(`${op}: index ${formatShape(index.shape)} and src ${formatShape(src.shape)} must have as many dims as the input ${formatShape(input.shape)}`);
   }
-  if (index.shape.some((s, d) => s > src.shape[d] || (d !== dim && s > input.shape[d]))) {
+  // An empty index writes nothing; PyTorch then skips the size checks too.
+  if (index.size > 0 && index.shape.some((s, d) => s > src.shape[d] || (d !== dim && s > input.shape[d]))) {
     throw new ShapeError(`${op}: index of shape ${formatShape(index.shape)} must be no larger than src ${formatShape(src.shape)} in every dim and no larger than the input ${formatShape(input.shape)} outside dim ${dim}`);
   }
   if (src.dtype !== input.dtype) throw new TypeError(`${op}: src is ${src.dtype} but the input is ${input.dtype}; they must match`);
@@ -165,7 +172,7 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
     throw new ShapeError(`indexAdd: source of shape ${formatShape(source.shape)} must match the input ${formatShape(input.shape)} outside dim ${dim} and have ${index.size} (the number of indices) along it`);
   }
   const n = input.shape[d];
-  for (const i of index.data) if (i < -n || i >= n) throw new RangeError(`indexAdd: index ${i} is out of range for dim ${dim} of size ${n}`);
+  for (const i of index.data) if (i < 0 || i >= n) throw outOfRange('indexAdd', i, dim, n);
   // Spread index over source's shape: element i along dim goes to row index[i].
   const along = coordinatesAlong(source.shape, d);
   const spread = new Int32Array(along.length);
