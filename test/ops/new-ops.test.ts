@@ -106,6 +106,15 @@ describe('new ops: behaviour beyond the fixtures', () => {
     assert.deepEqual(Array.from((src.grad as Tensor).data), [1, 0, 0, 1, 0, 0]);
   });
 
+  test('an empty index writes nothing, skips the size checks (as PyTorch) and gives src a zero gradient', () => {
+    const src = f64([1, 2, 3, 4], [2, 2]);
+    src.requiresGrad = true;
+    const y = lm.scatter(f64([5, 6, 7, 8], [2, 2]), 0, i32([], [0, 5]), src);
+    assert.deepEqual(Array.from(y.data), [5, 6, 7, 8]);
+    lm.sum(y).backward();
+    assert.deepEqual(Array.from((src.grad as Tensor).data), [0, 0, 0, 0]);
+  });
+
   test('scatter with a number fills the indexed positions and blocks their gradient', () => {
     const x = f64([1, 2, 3, 4], [2, 2]);
     x.requiresGrad = true;
