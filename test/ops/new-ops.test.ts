@@ -11,17 +11,7 @@ import * as lm from '../../src/index.js';
 import { Tensor } from '../../src/index.js';
 import { getBackend, setBackend } from '../../src/backend/index.js';
 import { testBackends } from '../backend/backends.js';
-import { assertClose, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
-
-interface NewOpCase {
-  name: string;
-  op: string;
-  inputs: FixtureTensor[];
-  attrs: Record<string, unknown>;
-  outputs: FixtureTensor[];
-  upstream: (FixtureTensor | null)[];
-  grads: (FixtureTensor | null)[];
-}
+import { assertClose, readFixture, toTensor, TOLERANCE, type OpFixtureCase } from '../helpers/fixtures.js';
 
 type Runner = (inputs: Tensor[], attrs: Record<string, unknown>) => Tensor;
 type DimList = number | number[];
@@ -36,10 +26,10 @@ const runners: Record<string, Runner> = {
   einsum: (xs, a) => lm.einsum(a.equation as string, ...xs),
 };
 
-const { cases } = readFixture<{ cases: NewOpCase[] }>('ops-new.json');
+const { cases } = readFixture<{ cases: OpFixtureCase[] }>('ops-new.json');
 
 /** Forward, then the VJP of Σ out ⊙ upstream for the inputs PyTorch differentiated. */
-function compareWithTorch(c: NewOpCase, dtype: keyof typeof TOLERANCE): void {
+function compareWithTorch(c: OpFixtureCase, dtype: keyof typeof TOLERANCE): void {
   const inputs = c.inputs.map((t, i) => {
     const x = toTensor(t, dtype);
     if (c.grads[i]) x.requiresGrad = true;
@@ -59,7 +49,7 @@ function compareWithTorch(c: NewOpCase, dtype: keyof typeof TOLERANCE): void {
 }
 
 /** Finite differences against both modes, over every float input (index tensors held fixed). */
-function gradcheckCase(c: NewOpCase): void {
+function gradcheckCase(c: OpFixtureCase): void {
   const inputs = c.inputs.map((t) => toTensor(t, 'float64'));
   const isFloat = inputs.map((x) => x.dtype === 'float64');
   const f = (...floats: Tensor[]): Tensor => {
