@@ -10,8 +10,9 @@
  *
  * Duplicate indices: scatterAdd sums them (deterministic). For scatter PyTorch
  * leaves the winner unspecified (its CUDA kernels race); here the last write in
- * row-major order of `index` wins, and the gradient flows to that same element
- * of src only if it is gathered back — so use unique indices for scatter.
+ * row-major order of `index` wins, and — by PyTorch's own rule, grad_src =
+ * grad.gather(dim, index) — every src element aimed at a position gets that
+ * position's gradient, winner or not. Use unique indices for scatter.
  */
 import { formatShape, normalizeDim, ShapeError, sizeOf } from '../tensor/shape.js';
 import { emptyTensor, Tensor } from '../tensor/tensor.js';
