@@ -5,25 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bundledCorpus, runCli } from '../helpers/cli.js';
 
-const cli = fileURLToPath(new URL('../../src/node/cli/main.js', import.meta.url));
-const shakespeare = fileURLToPath(new URL('../../../data/tinyshakespeare.txt', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lmkit-lm-cli-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-
-const lines = readFileSync(shakespeare, 'utf8').split('\n');
+const lines = bundledCorpus().split('\n');
 writeFileSync(join(dir, 'train.txt'), lines.slice(0, 600).join('\n'));
 writeFileSync(join(dir, 'held.txt'), lines.slice(600, 700).join('\n'));
-
-function lmkit(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const lmkit = (...args: string[]) => runCli(dir, args);
 
 /** A 1-layer, 16-wide GPT for a handful of updates. */
 const TINY = ['--n-layer', '1', '--n-head', '2', '--n-embd', '16', '--block-size', '16', '--batch-size', '4', '--eval-interval', '5', '--eval-iters', '1', '--quiet'];
