@@ -67,7 +67,8 @@ function loadOrt(): Ort | string {
   try {
     return createRequire(import.meta.url)('onnxruntime-node') as Ort;
   } catch (err) {
-    return `onnxruntime-node not available (${(err as Error).message.split('\n')[0].slice(0, 80)})`;
+    // Not a devDependency: its install script downloads GPU files unless told to skip (see the bench:reference script).
+    return `onnxruntime-node not available — \`npm run bench:reference\` installs it (${(err as Error).message.split('\n')[0].slice(0, 80)})`;
   }
 }
 

@@ -51,6 +51,15 @@ export interface SamplingOptions {
   readonly presencePenalty?: number;
 }
 
+/**
+ * The defaults of the command-line samplers (`lmkit sample`, `lmkit ngram sample`,
+ * the sample after `lmkit train`) — one set for every model family: nanoGPT's
+ * sample.py (temperature 0.8, top_k 200), nucleus off. The library functions keep
+ * the neutral defaults (temperature 1, no truncation), i.e. the model's own
+ * distribution.
+ */
+export const SAMPLING_DEFAULTS = Object.freeze({ temperature: 0.8, topK: 200, topP: 1 });
+
 /** Check sampling options; throws a RangeError naming the option and the allowed range. */
 export function validateSamplingOptions(options: SamplingOptions): void {
   const { temperature, topK, topP, repetitionPenalty, frequencyPenalty, presencePenalty } = options;

@@ -34,8 +34,26 @@ export function requireBatchable(length: number, batchSize: number, blockSize: n
   }
 }
 
-/** B random windows (nanoGPT's get_batch), drawn from `generator`. */
-export function randomWindows(ids: Int32Array, batchSize: number, blockSize: number, generator: Generator): TokenBatch {
+/**
+ * A token stream as the Int32Array the batchers slice: an Int32Array as is, or
+ * the data of a 1-D int32 tensor (a view, no copy). Anything else is refused by
+ * name, since float ids would be silently truncated.
+ */
+export function tokenIds(stream: Int32Array | Tensor, what: string): Int32Array {
+  if (stream instanceof Int32Array) return stream;
+  if (stream instanceof Tensor) {
+    if (stream.dtype !== 'int32' || stream.shape.length !== 1) {
+      throw new TypeError(`${what}: expected token ids as an Int32Array or a 1-D int32 tensor, got a ${stream.dtype} tensor of shape [${stream.shape.join(', ')}]`);
+    }
+    return stream.data as Int32Array;
+  }
+  const name = (stream as object | null)?.constructor?.name ?? typeof stream;
+  throw new TypeError(`${what}: expected token ids as an Int32Array or a 1-D int32 tensor, got ${name}`);
+}
+
+/** B random windows (nanoGPT's get_batch), drawn from `generator`; `stream` is an Int32Array or a 1-D int32 tensor. */
+export function randomWindows(stream: Int32Array | Tensor, batchSize: number, blockSize: number, generator: Generator): TokenBatch {
+  const ids = tokenIds(stream, 'randomWindows');
   const inputs = new Int32Array(batchSize * blockSize);
   const targets = new Int32Array(batchSize * blockSize);
   const maxStart = ids.length - blockSize - 1;
@@ -58,7 +76,13 @@ export class BpttBatches {
   /** Next chunk index within the current pass over the lanes. */
   cursor = 0;
 
-  constructor(readonly ids: Int32Array, readonly batchSize: number, readonly blockSize: number, what = 'token stream') {
+  /** The token stream (a tensor given to the constructor is read through its data, not copied). */
+  readonly ids: Int32Array;
+
+  /** `stream`: an Int32Array or a 1-D int32 tensor of token ids. */
+  constructor(stream: Int32Array | Tensor, readonly batchSize: number, readonly blockSize: number, what = 'token stream') {
+    const ids = tokenIds(stream, 'BpttBatches');
+    this.ids = ids;
     requireBatchable(ids.length, batchSize, blockSize, what, 'sequential');
     // Each lane needs one extra token for the last target, hence (len − 1) / B.
     this.laneLength = Math.floor((ids.length - 1) / batchSize);

@@ -7,8 +7,13 @@
  *
  * - the cosine decays over the run's length: lr_decay_iters = max_iters unless
  *   set (nanoGPT's configs set both together);
- * - the warmup is never longer than the decay: a short run (say 60 updates)
- *   shortens a default 100-update warmup instead of failing.
+ * - a run shorter than its base schedule shortens a default warmup in
+ *   proportion, so the schedule keeps its shape: shakespeare-char warms up over
+ *   100 of 2000 updates (5%), so `--max-iters 60` warms up over 3 — not over all
+ *   60, which would leave the learning rate rising for the whole run and the
+ *   cosine unused. A run as long as the base or longer keeps the base warmup
+ *   (nanoGPT's configs lengthen runs without touching warmup_iters), and an
+ *   explicit warmup is never changed.
  */
 import { MODEL_TYPES, type ModelType } from '../lm/factory.js';
 import { TRAIN_CONFIG_DEFAULTS, type TrainConfig } from './config.js';
@@ -57,6 +62,14 @@ function defined<T extends object>(record: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(record ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** The base's warmup, scaled down by decayIters / the base's decay when the run is shorter (never beyond the decay). */
+function scaledWarmup(base: Readonly<Partial<TrainConfig>>, decayIters: number): number {
+  const baseWarmup = base.warmupIters ?? TRAIN_CONFIG_DEFAULTS.warmupIters;
+  const baseDecay = base.lrDecayIters ?? TRAIN_CONFIG_DEFAULTS.lrDecayIters;
+  const scaled = decayIters < baseDecay && baseDecay > 0 ? Math.round((baseWarmup * decayIters) / baseDecay) : baseWarmup;
+  return Math.min(scaled, decayIters);
+}
+
 /** Resolve a request into a complete run specification (validated later by resolveTrainConfig and the model's config). */
 export function resolveRun(request: RunRequest = {}): RunSpec {
   const preset = request.preset === undefined ? undefined : getPreset(request.preset);
@@ -71,8 +84,6 @@ export function resolveRun(request: RunRequest = {}): RunSpec {
   const overrides = defined(request.training);
   const training: Partial<TrainConfig> = { ...base.training, ...overrides };
   if (overrides.maxIters !== undefined && overrides.lrDecayIters === undefined) training.lrDecayIters = overrides.maxIters;
-  const decayIters = training.lrDecayIters ?? TRAIN_CONFIG_DEFAULTS.lrDecayIters;
-  const warmupIters = training.warmupIters ?? TRAIN_CONFIG_DEFAULTS.warmupIters;
-  if (warmupIters > decayIters && overrides.warmupIters === undefined) training.warmupIters = decayIters;
+  if (overrides.warmupIters === undefined) training.warmupIters = scaledWarmup(base.training, training.lrDecayIters ?? TRAIN_CONFIG_DEFAULTS.lrDecayIters);
   return { model: { ...base.model, ...defined(request.model), type }, training, ...(preset ? { preset } : {}) };
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { BpttBatches, randomWindows, requireBatchable } from '../../src/train/batching.js';
 import { splitTrainVal } from '../../src/train/tokens.js';
 import { Generator } from '../../src/tensor/random.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 
 const ramp = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
 
@@ -61,4 +62,16 @@ test('BpttBatches: lanes are contiguous chunk to chunk, wrap with reset, and the
 test('data shorter than one batch → an error that says how long it is and what to change', () => {
   assert.throws(() => requireBatchable(10, 4, 64, 'training split', 'random'), /training split has 10 tokens, but one window of blockSize 64 needs 65 — use a smaller --block-size, or more data/);
   assert.throws(() => new BpttBatches(ramp(100), 4, 50, 'training split'), /100 tokens, but one batch of 4 lanes × 50 steps needs 201 — use a smaller --block-size or --batch-size/);
+});
+
+test('BpttBatches and randomWindows take a 1-D int32 tensor as they take an Int32Array; other streams are refused by name', () => {
+  const ids = ramp(41);
+  const fromTensor = new BpttBatches(new Tensor(ids.slice(), [41]), 2, 6);
+  const fromArray = new BpttBatches(ids, 2, 6);
+  for (let i = 0; i < 4; i++) assert.deepEqual([...fromTensor.next().targets.data], [...fromArray.next().targets.data]);
+  const windows = randomWindows(new Tensor(ids.slice(), [41]), 3, 5, new Generator(7));
+  assert.deepEqual([...windows.inputs.data], [...randomWindows(ids, 3, 5, new Generator(7)).inputs.data]);
+  assert.throws(() => new BpttBatches(new Tensor(new Float32Array(41), [41]), 2, 6), /BpttBatches: expected token ids as an Int32Array or a 1-D int32 tensor, got a float32 tensor of shape \[41\]/);
+  assert.throws(() => new BpttBatches(new Tensor(ids.slice(), [1, 41]), 2, 6), /int32 tensor of shape \[1, 41\]/);
+  assert.throws(() => new BpttBatches([1, 2, 3] as unknown as Int32Array, 2, 6), /got Array/);
 });

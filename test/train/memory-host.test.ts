@@ -143,7 +143,7 @@ test('selectBy a metric nobody reports: an error naming it and the metrics there
   }, { store: new MemoryCheckpointStore() }), /no metric 'val\.bleu' \(it has: valLoss, trainLoss, val\.accuracy\)/);
 });
 
-test('resolveRun: family defaults and presets are data; the decay follows maxIters; a short run shortens the default warmup', () => {
+test('resolveRun: family defaults and presets are data; the decay follows maxIters; a short run scales the default warmup', () => {
   const gpt = resolveRun({});
   assert.equal(gpt.model.type, 'gpt');
   assert.deepEqual(gpt.model, { ...FAMILY_DEFAULTS.gpt.model, type: 'gpt' });
@@ -153,10 +153,14 @@ test('resolveRun: family defaults and presets are data; the decay follows maxIte
   const preset = resolveRun({ preset: 'shakespeare-char', training: { maxIters: 60 } });
   assert.equal(preset.preset?.name, 'shakespeare-char');
   assert.equal(preset.training.lrDecayIters, 60, "nanoGPT's lr_decay_iters = max_iters");
-  assert.equal(preset.training.warmupIters, 60, 'the preset warmup (100) is cut to the decay');
+  assert.equal(preset.training.warmupIters, 3, 'the preset warmup keeps its 5% (100 of 2000)');
   const short = resolveRun({ training: { maxIters: 60 } });
   assert.doesNotThrow(() => resolveTrainConfig(short.training));
-  assert.equal(short.training.warmupIters, 60);
+  assert.equal(short.training.warmupIters, 3);
+  assert.equal(resolveRun({ preset: 'shakespeare-char' }).training.warmupIters, 100, 'the preset as written');
+  assert.equal(resolveRun({ preset: 'shakespeare-char', training: { maxIters: 5000 } }).training.warmupIters, 100, 'a longer run keeps the warmup');
+  assert.equal(resolveRun({ training: { maxIters: 60, lrDecayIters: 1000 } }).training.warmupIters, 50, 'scaled by the decay, not maxIters');
+  assert.equal(resolveRun({ training: { maxIters: 1 } }).training.warmupIters, 0);
   // An explicit warmup longer than the decay is a contradiction, reported, never silently changed.
   assert.throws(() => resolveTrainConfig(resolveRun({ training: { maxIters: 60, warmupIters: 100 } }).training), /lrDecayIters \(60\) must be ≥ warmupIters \(100\)/);
   assert.throws(() => resolveRun({ preset: 'shakespeare-char', type: 'lstm' }), /conflicts with preset 'shakespeare-char'/);

@@ -8,22 +8,21 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beamSearch } from '../../lm/beam-search.js';
-import { asLanguageModel, MODEL_TYPES, type ModelType } from '../../lm/factory.js';
+import { MODEL_TYPES, type ModelType } from '../../lm/factory.js';
 import { generateStream } from '../../lm/generate.js';
 import { rankChoices, type ChoiceNormalization } from '../../lm/rank.js';
+import { SAMPLING_DEFAULTS } from '../../lm/sampling.js';
 import { Generator } from '../../tensor/random.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import { TRAIN_CONFIG_DEFAULTS, type TrainConfig } from '../../train/config.js';
-import { streamLoss, streamLossMethod } from '../../train/evaluate.js';
 import { PRESETS } from '../../train/presets.js';
 import { resolveRun, type RunRequest } from '../../train/run-spec.js';
-import { encodeStream } from '../../train/tokens.js';
 import { describeBackend } from '../backend/select.js';
 import { readTextFile } from '../files.js';
 import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { loadTokenizerFile } from '../text/tokenizer-files.js';
-import { loadCheckpoint } from '../train/checkpoint-dir.js';
+import { loadTextModel, networkTextModel, type TextModel } from '../text-model.js';
 import { claimUniqueRunDir } from '../train/run-dir.js';
 import { runTraining, type RunSummary } from '../train/run.js';
 import { collect, duration, integer, number } from './parse.js';
@@ -55,6 +54,7 @@ interface TrainFlags {
   resume?: boolean;
   quiet?: boolean;
   sample: number;
+  startToken?: string;
   // model overrides
   nLayer?: number; nHead?: number; nEmbd?: number; dropout?: number; bias?: boolean; norm?: string; positions?: string; tie?: boolean;
   embeddingSize?: number; hiddenSize?: number; numLayers?: number;
@@ -112,48 +112,78 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
     ['peak RSS', `${summary.peakRssMb.toFixed(0)} MB`],
   ]));
   if (flags.sample > 0 && summary.stoppedBy !== 'interrupt') {
-    console.log(`\nsample (${flags.sample} tokens, temperature 0.8, top-k 200, seed ${summary.training.seed}):\n`);
-    const lm = asLanguageModel(summary.model, summary.tokenizer);
-    writeStream(lm, summary.tokenizer, [], { maxTokens: flags.sample, temperature: 0.8, topK: 200, generator: new Generator(summary.training.seed) });
+    let model: TextModel;
+    try {
+      model = networkTextModel(summary.model, summary.tokenizer, outDir, flags.startToken);
+    } catch (err) {
+      // The run trained and is saved: a start token the trained vocabulary lacks costs the sample, not the exit status.
+      process.stderr.write(`no sample: ${(err as Error).message}\n`);
+      return;
+    }
+    const { temperature, topK } = SAMPLING_DEFAULTS;
+    console.log(`\nsample (${flags.sample} tokens, temperature ${temperature}, top-k ${topK}, seed ${summary.training.seed}, starting from ${model.start}):\n`);
+    writeStream(model, [], { maxTokens: flags.sample, temperature, topK, generator: new Generator(summary.training.seed) });
     process.stdout.write('\n');
   }
 }
 
-/** Encode a prompt, refusing (or dropping, with --unk skip) characters a char model has never seen. */
-function encodePrompt(tokenizer: Tokenizer, prompt: string, unk: 'error' | 'skip'): number[] {
-  if (tokenizer.kind === 'char' && tokenizer.unknownTokenId === undefined) {
-    const unknown = [...new Set(Array.from(prompt).filter((c) => tokenizer.tokenToId(c) === undefined))];
-    if (unknown.length > 0) {
-      if (unk === 'error') {
-        throw new Error(`the prompt contains ${unknown.length} character${unknown.length > 1 ? 's' : ''} the model's vocabulary does not have: ${unknown.map((c) => JSON.stringify(c)).join(' ')} — remove them or pass --unk skip`);
-      }
-      prompt = Array.from(prompt).filter((c) => tokenizer.tokenToId(c) !== undefined).join('');
-    }
+type UnknownPolicy = 'error' | 'skip';
+
+function quoteAll(pieces: readonly string[]): string {
+  return [...new Set(pieces)].map((p) => JSON.stringify(p)).join(' ');
+}
+
+/**
+ * Encode a prompt. Pieces the vocabulary lacks are read as <unk> when the model
+ * has one (said on stderr); a character model without one refuses them, or with
+ * --unk skip drops them.
+ */
+function encodePrompt(model: TextModel, prompt: string, unk: UnknownPolicy): number[] {
+  const { ids, unknown, unknownAsUnk } = model.encode(prompt);
+  if (unknown.length === 0) return ids;
+  if (unknownAsUnk) {
+    process.stderr.write(`note: the prompt has ${unknown.length} piece${unknown.length > 1 ? 's' : ''} the model's vocabulary lacks, read as <unk>: ${quoteAll(unknown)}\n`);
+  } else if (unk === 'error') {
+    const distinct = new Set(unknown).size;
+    throw new Error(`the prompt contains ${distinct} character${distinct > 1 ? 's' : ''} the model's vocabulary does not have: ${quoteAll(unknown)} — remove them or pass --unk skip`);
   }
-  return tokenizer.encode(prompt);
+  return ids;
 }
 
 interface StreamOptions { maxTokens: number; temperature: number; topK?: number; topP?: number; repetitionPenalty?: number; stop?: string[]; generator: Generator }
 
-function writeStream(lm: ReturnType<typeof asLanguageModel>, tokenizer: Tokenizer, prompt: number[], options: StreamOptions): void {
-  for (const event of generateStream(lm, prompt, { ...options, tokenizer })) {
+function writeStream(model: TextModel, prompt: number[], options: StreamOptions): void {
+  for (const event of generateStream(model.lm, prompt, { ...options, bannedTokens: model.bannedTokens, tokenizer: model.decoding })) {
     process.stdout.write(event.text ?? '');
   }
 }
 
+/** The text `tokens` add after `prompt` (a word model's continuation starts with the space between words). */
+function continuationText(model: TextModel, prompt: readonly number[], tokens: readonly number[]): string {
+  const before = model.decoding.decode(prompt);
+  const after = model.decoding.decode([...prompt, ...tokens]);
+  return after.startsWith(before) ? after.slice(before.length) : model.decoding.decode(tokens);
+}
+
 interface SampleFlags {
   prompt: string; maxTokens: number; temperature: number; topK?: number; topP?: number; repetitionPenalty?: number;
-  stop?: string[]; seed: number; numSamples: number; beam?: number; lengthPenalty: number; unk: 'error' | 'skip'; last?: boolean;
+  stop?: string[]; seed: number; numSamples: number; beam?: number; lengthPenalty: number; unk: UnknownPolicy; last?: boolean; startToken?: string;
+}
+
+function loadForCommand(path: string, flags: { last?: boolean; startToken?: string }): TextModel {
+  const model = loadTextModel(path, { prefer: flags.last ? 'last' : 'best', startToken: flags.startToken });
+  for (const w of model.warnings) process.stderr.write(`warning: ${w}\n`);
+  return model;
 }
 
 function sampleCommand(checkpoint: string, flags: SampleFlags): void {
-  const { model, tokenizer } = loadCheckpoint(checkpoint, { prefer: flags.last ? 'last' : 'best' });
-  const lm = asLanguageModel(model, tokenizer);
-  const prompt = encodePrompt(tokenizer, flags.prompt, flags.unk);
+  const model = loadForCommand(checkpoint, flags);
+  const prompt = encodePrompt(model, flags.prompt, flags.unk);
+  if (prompt.length === 0 && model.family === 'network' && !model.start.endsWith('(newline)')) process.stderr.write(`note: no prompt; starting from ${model.start}\n`);
   if (flags.beam) {
-    const hypotheses = beamSearch(lm, prompt, { beamWidth: flags.beam, maxTokens: flags.maxTokens, lengthPenalty: flags.lengthPenalty, numReturn: Math.min(flags.numSamples, flags.beam) });
+    const hypotheses = beamSearch(model.lm, prompt, { beamWidth: flags.beam, maxTokens: flags.maxTokens, lengthPenalty: flags.lengthPenalty, numReturn: Math.min(flags.numSamples, flags.beam), bannedTokens: model.bannedTokens });
     for (const [i, h] of hypotheses.entries()) {
-      process.stdout.write(`--- beam ${i + 1}: ln p ${h.logProb.toFixed(3)}, score ${h.score.toFixed(4)}\n${flags.prompt}${tokenizer.decode(h.tokens)}\n`);
+      process.stdout.write(`--- beam ${i + 1}: ln p ${h.logProb.toFixed(3)}, score ${h.score.toFixed(4)}\n${flags.prompt}${continuationText(model, prompt, h.tokens)}\n`);
     }
     return;
   }
@@ -161,42 +191,65 @@ function sampleCommand(checkpoint: string, flags: SampleFlags): void {
   for (let i = 0; i < flags.numSamples; i++) {
     if (flags.numSamples > 1) process.stdout.write(`--- sample ${i + 1}\n`);
     process.stdout.write(flags.prompt);
-    writeStream(lm, tokenizer, prompt, { maxTokens: flags.maxTokens, temperature: flags.temperature, topK: flags.topK, topP: flags.topP, repetitionPenalty: flags.repetitionPenalty, stop: flags.stop, generator });
+    writeStream(model, prompt, { maxTokens: flags.maxTokens, temperature: flags.temperature, topK: flags.topK, topP: flags.topP, repetitionPenalty: flags.repetitionPenalty, stop: flags.stop, generator });
     process.stdout.write('\n');
   }
 }
 
 function evalCommand(checkpoint: string, file: string, flags: { quiet?: boolean; last?: boolean }): void {
-  const { model, tokenizer, dir } = loadCheckpoint(checkpoint, { prefer: flags.last ? 'last' : 'best' });
+  const model = loadForCommand(checkpoint, flags);
   const text = readTextFile(file);
-  const ids = encodeStream(text, tokenizer);
-  const bar = createProgress('eval', 1, { quiet: flags.quiet, unit: 'batches' });
-  const result = streamLoss(model, ids, { onProgress: (done, total) => bar.update(done, { total }) });
+  const bar = createProgress('eval', 1, { quiet: flags.quiet || model.family === 'ngram', unit: 'batches' });
+  const result = model.evaluate(text, (done, total) => bar.update(done, { total }));
   bar.stop();
+  if (result.predicted === 0) throw new Error(`${file}: no tokens to evaluate`);
   const chars = Array.from(text).length;
   console.log(formatTable(['', ''], [
-    ['checkpoint', dir],
-    ['file', `${file} (${chars} characters, ${ids.length} tokens)`],
-    ['tokens predicted', String(result.tokens)],
+    [model.family === 'ngram' ? 'n-gram model' : 'checkpoint', model.source],
+    ['file', `${file} (${chars} characters, ${result.tokens} tokens)`],
+    ['tokens predicted', result.oovs === undefined ? String(result.predicted) : `${result.predicted} (${result.oovs} scored as <unk>)`],
     ['loss (nats / token)', result.loss.toFixed(4)],
     ['bits / token', result.bitsPerToken.toFixed(4)],
     ['perplexity', result.perplexity.toFixed(3)],
-    ['method', streamLossMethod(model)],
+    ['method', result.method],
   ]));
 }
 
-function scoreCommand(checkpoint: string, flags: { prompt: string; choices: string[]; normalize: ChoiceNormalization; unk: 'error' | 'skip'; last?: boolean }): void {
-  const { model, tokenizer } = loadCheckpoint(checkpoint, { prefer: flags.last ? 'last' : 'best' });
-  if (!flags.choices || flags.choices.length === 0) throw new Error('give the answers to rank with --choices "a" "b" …');
-  const lm = asLanguageModel(model, tokenizer);
-  const prompt = encodePrompt(tokenizer, flags.prompt, flags.unk);
-  const choices = flags.choices.map((c) => encodePrompt(tokenizer, c, flags.unk));
-  const newline = tokenizer.encode('\n');
-  const result = rankChoices(lm, prompt, choices, { normalize: flags.normalize, tokenizer, unconditionalPrompt: newline });
-  console.log(formatTable(['rank', 'choice', 'ln p', 'tokens', 'score'], result.ranked.map((r, i) => [
-    i + 1, JSON.stringify(flags.choices[r.index]), r.logProb.toFixed(3), r.tokenCount, r.score.toFixed(4),
-  ])));
+/** A choice as ids, or why it cannot be scored. */
+type EncodedChoice = { ids: number[]; note?: string } | { unscorable: string };
+
+/**
+ * One choice: pieces the vocabulary lacks are scored as <unk> when the model has
+ * one (and said); a character model without one cannot score the choice, unless
+ * --unk skip drops them — the other choices are ranked either way.
+ */
+function encodeChoice(model: TextModel, choice: string, unk: UnknownPolicy): EncodedChoice {
+  const { ids, unknown, unknownAsUnk } = model.encode(choice);
+  if (unknown.length === 0) return { ids };
+  if (unknownAsUnk) return { ids, note: `scored with <unk> for ${quoteAll(unknown)}` };
+  if (unk === 'skip') return { ids, note: `without ${quoteAll(unknown)} (--unk skip)` };
+  return { unscorable: `the vocabulary lacks ${quoteAll(unknown)} (--unk skip would drop them)` };
 }
+
+function scoreCommand(checkpoint: string, flags: { prompt: string; choices: string[]; normalize: ChoiceNormalization; unk: UnknownPolicy; last?: boolean; startToken?: string }): void {
+  if (!flags.choices || flags.choices.length === 0) throw new Error('give the answers to rank with --choices "a" "b" …');
+  const model = loadForCommand(checkpoint, flags);
+  const prompt = encodePrompt(model, flags.prompt, flags.unk);
+  const encoded = flags.choices.map((c) => encodeChoice(model, c, flags.unk));
+  const scorable = encoded.flatMap((e, index) => ('ids' in e ? [{ index, ids: e.ids, note: e.note }] : []));
+  const unscorable = encoded.flatMap((e, index) => ('unscorable' in e ? [{ index, reason: e.unscorable }] : []));
+  if (scorable.length === 0) throw new Error(`none of the choices can be scored: ${unscorable.map((u) => `${JSON.stringify(flags.choices[u.index])}: ${u.reason}`).join('; ')}`);
+  const result = rankChoices(model.lm, prompt, scorable.map((c) => c.ids), { normalize: flags.normalize, tokenizer: model.decoding });
+  const rows: (string | number)[][] = result.ranked.map((r, i) => {
+    const { index, note } = scorable[r.index];
+    return [i + 1, JSON.stringify(flags.choices[index]), r.logProb.toFixed(3), r.tokenCount, r.score.toFixed(4), note ?? ''];
+  });
+  for (const u of unscorable) rows.push(['—', JSON.stringify(flags.choices[u.index]), '—', '—', '—', `unscorable: ${u.reason}`]);
+  console.log(formatTable(['rank', 'choice', 'ln p', 'tokens', 'score', 'note'], rows));
+}
+
+const MODEL_ARGUMENT_HELP = 'checkpoint or run directory (GPT, RNN), or an n-gram model file (.arpa, .bin)';
+const START_TOKEN_HELP = 'GPT/RNN: the token an empty prompt starts from (default: the newline, else a sequence-start special token such as <|endoftext|> or [CLS], else the first ordinary token — for a word vocabulary the most frequent word)';
 
 export function registerLm(program: Command): void {
   program.command('train')
@@ -210,6 +263,7 @@ export function registerLm(program: Command): void {
     .option('--resume', 'continue the run in --out from its last/ checkpoint (budgets may be raised)')
     .option('--quiet', 'no progress bar or log lines')
     .option('--sample <n>', 'print a sample of n tokens after training (0: none)', integer('--sample', 0), 300)
+    .option('--start-token <text>', START_TOKEN_HELP)
     .option('--n-layer <n>', 'GPT: layers', integer('--n-layer', 1))
     .option('--n-head <n>', 'GPT: attention heads', integer('--n-head', 1))
     .option('--n-embd <n>', 'GPT: width', integer('--n-embd', 1))
@@ -243,13 +297,14 @@ export function registerLm(program: Command): void {
     .action(trainCommand);
 
   program.command('sample')
-    .description('generate text from a checkpoint (a run directory uses best/)')
-    .argument('<checkpoint>', 'checkpoint or run directory')
-    .option('-p, --prompt <text>', 'text to continue (default: start from a newline)', '')
+    .description('generate text from a checkpoint (a run directory uses best/) or an n-gram model file')
+    .argument('<model>', MODEL_ARGUMENT_HELP)
+    .option('-p, --prompt <text>', 'text to continue (default: none, start from the start token)', '')
+    .option('--start-token <text>', START_TOKEN_HELP)
     .option('-n, --max-tokens <n>', 'tokens to generate', integer('--max-tokens', 0), 500)
-    .option('-t, --temperature <t>', 'divide log-probabilities by t (0 = greedy)', number('--temperature', 0), 0.8)
-    .option('-k, --top-k <k>', 'keep the k most likely tokens (0 = all)', integer('--top-k', 0), 200)
-    .option('--top-p <p>', 'nucleus: smallest set with probability ≥ p', number('--top-p', Number.MIN_VALUE, 1))
+    .option('-t, --temperature <t>', 'divide log-probabilities by t (0 = greedy)', number('--temperature', 0), SAMPLING_DEFAULTS.temperature)
+    .option('-k, --top-k <k>', 'keep the k most likely tokens (0 = all)', integer('--top-k', 0), SAMPLING_DEFAULTS.topK)
+    .option('--top-p <p>', 'nucleus: smallest set with probability ≥ p (1 = all)', number('--top-p', Number.MIN_VALUE, 1), SAMPLING_DEFAULTS.topP)
     .option('--repetition-penalty <θ>', 'CTRL-style penalty on tokens already present (1 = none)', number('--repetition-penalty', Number.MIN_VALUE))
     .option('--stop <text>', 'stop when the output contains this (repeatable)', collect)
     .option('-s, --seed <n>', 'sampling seed', integer('--seed', 0), 1337)
@@ -261,8 +316,8 @@ export function registerLm(program: Command): void {
     .action(sampleCommand);
 
   program.command('eval')
-    .description('loss, bits per token and perplexity of a checkpoint on a text file')
-    .argument('<checkpoint>', 'checkpoint or run directory')
+    .description('loss, bits per token and perplexity of a model on a text file')
+    .argument('<model>', MODEL_ARGUMENT_HELP)
     .argument('<file>', 'text file')
     .option('--quiet', 'no progress bar')
     .option('--last', 'use last/ instead of best/ from a run directory')
@@ -270,11 +325,12 @@ export function registerLm(program: Command): void {
 
   program.command('score')
     .description("rank answers by likelihood given a prompt (seed 003's zero-shot multiple choice)")
-    .argument('<checkpoint>', 'checkpoint or run directory')
+    .argument('<model>', MODEL_ARGUMENT_HELP)
     .requiredOption('-p, --prompt <text>', 'the question / context')
     .option('-c, --choices <text...>', 'candidate continuations (include their leading space)')
     .addOption(new Option('--normalize <how>', 'none, token (mean per token), char (per character), unconditional (minus ln p without the prompt)').choices(['none', 'token', 'char', 'unconditional']).default('none'))
-    .addOption(new Option('--unk <policy>', 'characters a char model does not know: error or skip').choices(['error', 'skip']).default('error'))
+    .addOption(new Option('--unk <policy>', 'characters a char model does not know: error (prompt) / unscorable (choice), or skip').choices(['error', 'skip']).default('error'))
+    .option('--start-token <text>', START_TOKEN_HELP)
     .option('--last', 'use last/ instead of best/ from a run directory')
     .action(scoreCommand);
 }

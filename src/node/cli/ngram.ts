@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { evaluatePerplexity } from '../../lm/score.js';
 import { generate } from '../../lm/generate.js';
+import { SAMPLING_DEFAULTS } from '../../lm/sampling.js';
 import { Generator } from '../../tensor/random.js';
 import {
   detokenize,
@@ -285,9 +286,9 @@ export function registerNgram(program: Command): void {
     .option('--prompt <text>', 'text to continue', '')
     .option('--seed <n>', 'random seed', integer('--seed', 0), 0)
     .option('--max-tokens <n>', 'stop after this many new tokens (per sample)', integer('--max-tokens', 0), 100)
-    .option('--temperature <t>', 'divide log-probabilities by t (0 = greedy)', number('--temperature', 0), 1)
-    .option('--top-k <k>', 'sample only among the k most likely tokens (0 = all)', integer('--top-k', 0), 0)
-    .option('--top-p <p>', 'nucleus sampling: smallest set with probability ≥ p (1 = all)', number('--top-p', 0), 1)
+    .option('--temperature <t>', 'divide log-probabilities by t (0 = greedy)', number('--temperature', 0), SAMPLING_DEFAULTS.temperature)
+    .option('--top-k <k>', 'sample only among the k most likely tokens (0 = all)', integer('--top-k', 0), SAMPLING_DEFAULTS.topK)
+    .option('--top-p <p>', 'nucleus sampling: smallest set with probability ≥ p (1 = all)', number('--top-p', 0), SAMPLING_DEFAULTS.topP)
     .option('--count <n>', 'number of samples', integer('--count', 1), 1)
     .option('--sentences <n>', 'sentences per sample, one per line (models with sentence padding)', integer('--sentences', 1), 1)
     .option('--allow-unk', 'allow <unk> in samples')
