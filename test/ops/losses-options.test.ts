@@ -7,14 +7,13 @@
  * Then what PyTorch does not record: the errors for broadcast targets, unknown
  * options and weights that require a gradient, and BCE's target gradient at p ∈ {0, 1}.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Tensor, type DType } from '../../src/index.js';
 import { rejectUnknownOptions } from '../../src/options.js';
-import { assertClose, decodeNumber, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
-import { getBackend, setBackend } from '../../src/backend/index.js';
-import { testBackends } from '../backend/backends.js';
+import { assertClose, fitsFloat32, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
+import { describeEachBackend } from '../backend/backends.js';
 
 interface LossCase {
   name: string;
@@ -62,49 +61,37 @@ function differentiableLoss(c: LossCase, dtype: DType): { f: (...xs: Tensor[]) =
   return { f, inputs: differentiable.map((i) => all[i]), differentiable };
 }
 
-const fits32 = (t: FixtureTensor): boolean =>
-  t.dtype !== 'float64' || t.data.every((v) => { const x = decodeNumber(v); return !Number.isFinite(x) || x === 0 || (Math.abs(x) < 1e37 && Math.abs(x) > 1e-30); });
-
 /** Cases at numerical edges (±1000 logits, clamped logs, 0/0 means): finite differences mean nothing there. */
 const extreme = /extreme|huge|clampedLog/;
 
 const { cases } = readFixture<{ cases: LossCase[] }>('losses-options.json');
 
-for (const backend of testBackends()) {
-  describe(`${backend.name} backend`, () => {
-    let previous = 'js';
-    before(() => {
-      previous = getBackend().name;
-      setBackend(backend.name);
-    });
-    after(() => setBackend(previous));
-
-    for (const dtype of ['float64', 'float32'] as const) {
-      describe(`loss options match PyTorch (${dtype})`, () => {
-        for (const c of cases) {
-          if (dtype === 'float32' && ![...c.inputs, ...c.outputs].every(fits32)) continue;
-          test(c.name, () => {
-            const tolerance = TOLERANCE[dtype];
-            const { f, inputs, differentiable } = differentiableLoss(c, dtype);
-            const [output, grads] = lm.vjp(f, inputs, toTensor(c.upstream[0], dtype));
-            assertClose(output, c.outputs[0], tolerance, 'output');
-            (grads as Tensor[]).forEach((g, k) => assertClose(g, c.grads[differentiable[k]] as FixtureTensor, tolerance, `grad of input ${differentiable[k]}`));
-          });
-        }
-      });
-    }
-
-    describe('loss options: gradcheck (finite differences, forward and reverse mode)', () => {
+describeEachBackend(() => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    describe(`loss options match PyTorch (${dtype})`, () => {
       for (const c of cases) {
-        if (extreme.test(c.name)) continue;
+        if (dtype === 'float32' && ![...c.inputs, ...c.outputs].every(fitsFloat32)) continue;
         test(c.name, () => {
-          const { f, inputs } = differentiableLoss(c, 'float64');
-          lm.gradcheck(f, inputs, { eps: 1e-6, atol: 1e-6, rtol: 1e-4 });
+          const tolerance = TOLERANCE[dtype];
+          const { f, inputs, differentiable } = differentiableLoss(c, dtype);
+          const [output, grads] = lm.vjp(f, inputs, toTensor(c.upstream[0], dtype));
+          assertClose(output, c.outputs[0], tolerance, 'output');
+          (grads as Tensor[]).forEach((g, k) => assertClose(g, c.grads[differentiable[k]] as FixtureTensor, tolerance, `grad of input ${differentiable[k]}`));
         });
       }
     });
+  }
+
+  describe('loss options: gradcheck (finite differences, forward and reverse mode)', () => {
+    for (const c of cases) {
+      if (extreme.test(c.name)) continue;
+      test(c.name, () => {
+        const { f, inputs } = differentiableLoss(c, 'float64');
+        lm.gradcheck(f, inputs, { eps: 1e-6, atol: 1e-6, rtol: 1e-4 });
+      });
+    }
   });
-}
+});
 
 const vector = (values: number[]): Tensor => new Tensor(Float64Array.from(values), [values.length]);
 const matrix = (rows: number, cols: number, values: number[]): Tensor => new Tensor(Float64Array.from(values), [rows, cols]);
