@@ -3,6 +3,9 @@
  * cross-entropy). crossEntropy is one fused primitive — log-softmax and the
  * negative log-likelihood in a single pass over the logits, backward
  * softmax − target in another (llm.c's fused classifier) — stable at ±1000.
+ * With class weights it is composed of differentiable ops instead (PyTorch's
+ * weighted mean and weighted label smoothing). Weights and posWeight are
+ * constants everywhere, as in PyTorch.
  */
 import { kernels } from '../backend/index.js';
 import { rejectUnknownOptions } from '../options.js';
@@ -90,14 +93,6 @@ function classesLast(op: string, input: Tensor, target: Tensor): { logits: Tenso
   return { logits: reshape(moved, [-1, input.shape[1]]), targets: flatten(target), targetShape: target.shape };
 }
 
-function checkTargets(op: string, targets: Tensor, classes: number, ignoreIndex: number): void {
-  for (let i = 0; i < targets.size; i++) {
-    const t = targets.data[i];
-    if (t === ignoreIndex) continue;
-    if (t < 0 || t >= classes) throw new RangeError(`${op}: target ${t} is out of range for ${classes} classes`);
-  }
-}
-
 /** A weight must be a constant: PyTorch's autograd refuses a weight that requires grad in every loss here. */
 function checkWeightTensor(op: string, role: string, weight: unknown, dtype: DType): Tensor {
   if (!(weight instanceof Tensor)) throw new TypeError(`${op}: ${role} must be a Tensor or null, got ${typeof weight}`);
@@ -124,13 +119,14 @@ interface RowWeights {
   keep: Tensor;
   /** The target of each row, 0 for ignored ones (int32, (rows, 1)) — a valid gather index. */
   safeTargets: Tensor;
-  /** w[target] per row (1 without class weights), 0 for ignored rows; null when unweighted. */
+  /** w[target] per row, 0 for ignored rows; null without class weights. */
   weights: Tensor | null;
   /** The 'mean' divisor: Σ w[target] over non-ignored rows (their count when unweighted). */
   total: number;
 }
 
-function rowWeights(targets: Tensor, ignoreIndex: number, weight: Tensor | null, dtype: DType): RowWeights {
+/** Check every target is ignored or a class, and gather what the per-row losses and the 'mean' need. */
+function rowWeights(op: string, targets: Tensor, classes: number, ignoreIndex: number, weight: Tensor | null, dtype: DType): RowWeights {
   const rows = targets.size;
   const keep = new Int32Array(rows), safe = new Int32Array(rows);
   const weights = weight ? allocate(dtype, rows) : null;
@@ -138,6 +134,7 @@ function rowWeights(targets: Tensor, ignoreIndex: number, weight: Tensor | null,
   for (let i = 0; i < rows; i++) {
     const t = targets.data[i];
     if (t === ignoreIndex) continue;
+    if (t < 0 || t >= classes) throw new RangeError(`${op}: target ${t} is out of range for ${classes} classes`);
     keep[i] = 1;
     safe[i] = t;
     const w = weight ? weight.data[t] : 1;
@@ -184,8 +181,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const { logits, targets, targetShape } = classesLast('crossEntropy', input, target);
   const classes = logits.shape[1];
   const weight = classWeight('crossEntropy', options.weight, classes, input.dtype);
-  checkTargets('crossEntropy', targets, classes, ignoreIndex);
-  const rows = rowWeights(targets, ignoreIndex, weight, input.dtype);
+  const rows = rowWeights('crossEntropy', targets, classes, ignoreIndex, weight, input.dtype);
   // Unweighted: the fused kernel. Weighted: composed of differentiable ops (both modes).
   const perRow = weight
     ? weightedCrossEntropyRows(logits, rows, weight, labelSmoothing)
@@ -223,9 +219,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   requireInt('nllLoss', target, 'target');
   const ignoreIndex = options.ignoreIndex ?? -100;
   const { logits, targets, targetShape } = classesLast('nllLoss', input, target);
-  const weight = classWeight('nllLoss', options.weight, logits.shape[1], input.dtype);
-  checkTargets('nllLoss', targets, logits.shape[1], ignoreIndex);
-  const rows = rowWeights(targets, ignoreIndex, weight, input.dtype);
+  const classes = logits.shape[1];
+  const weight = classWeight('nllLoss', options.weight, classes, input.dtype);
+  const rows = rowWeights('nllLoss', targets, classes, ignoreIndex, weight, input.dtype);
   return reduceLoss(weightedNll(logits, rows), options.reduction ?? 'mean', targetShape, rows.total);
 }
 
