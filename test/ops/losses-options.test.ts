@@ -147,6 +147,11 @@ describe('weights are checked constants', () => {
     assert.throws(() => lm.crossEntropy(logits, targets, { weight: new Tensor(Float32Array.from([1, 2, 3]), [3]) }), /weight is float32 but the input is float64/);
     assert.throws(() => lm.nllLoss(logits, targets, { weight: [1, 2, 3] as unknown as Tensor }), /nllLoss: weight must be a Tensor or null, got object/);
   });
+  test('a target outside the classes is an error, not a lookup past the weights', () => {
+    const weight = vector([1, 2, 3]);
+    assert.throws(() => lm.crossEntropy(logits, labels([0, 3]), { weight }), /crossEntropy: target 3 is out of range for 3 classes/);
+    assert.throws(() => lm.nllLoss(logits, labels([-1, 0]), { weight }), /nllLoss: target -1 is out of range for 3 classes/);
+  });
   test('elementwise weights must broadcast to the input without enlarging it', () => {
     const x = vector([0.25, 0.5, 0.75]), y = vector([0, 1, 1]);
     assert.throws(() => lm.binaryCrossEntropy(x, y, { weight: matrix(2, 3, [1, 1, 1, 1, 1, 1]) }),
