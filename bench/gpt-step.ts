@@ -150,7 +150,7 @@ export async function benchGptStep(options: { quick: boolean }): Promise<string>
   const threadedWasm = options.quick ? null : wasmOnWorkers();
   if (threadedWasm) training.push([`lmkit, ${threadedWasm.label}`, threadedWasm.ms.toFixed(1), ratio(threadedWasm.ms, torchMs)]);
   training.push([`PyTorch, same run (${torch.note})`, torchMs ? `${torchMs.toFixed(1)}${spread(torchRuns)}` : '—', torchMs ? '1.00×' : '—']);
-  training.push(['TensorFlow.js 4.22 WASM SIMD (issue figure, same machine type)', '1392', ratio(1392, torchMs)]);
+  training.push(['TensorFlow.js 4.22 WASM SIMD (published figure for this machine type)', '1392', ratio(1392, torchMs)]);
   generation.push(['PyTorch nanoGPT-style generate, no cache, same run', torch.tokensPerSecond ? torch.tokensPerSecond.toFixed(0) : '—', '—']);
   return `### shakespeare-char training update (baby GPT: 4 layers, 4 heads, 128 wide, B=12, T=64; forward + backward + clip + AdamW)\n\n` +
     `${rounds > 1 ? `The ${fastest?.name} backend and PyTorch ran alternately, ${rounds} rounds each; each figure is the median of the rounds' medians.\n\n` : ''}` +

@@ -4,7 +4,7 @@
  * that is interrupted never destroys the previous file (write to a temp file,
  * then rename over the target — rename is atomic on POSIX filesystems).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export class FileExistsError extends Error {
@@ -40,12 +40,33 @@ export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8A
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    if (options.force) renameSync(tmp, path);
+    else publishExclusively(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
   return bytes;
+}
+
+/**
+ * Give the finished temp file its final name only if that name is still free:
+ * link(2) fails when the target exists, atomically, so of two processes saving
+ * the same new file exactly one wins (a check-then-rename lets both "win").
+ * Filesystems without hard links fall back to check-then-rename.
+ */
+function publishExclusively(tmp: string, path: string): void {
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new FileExistsError(path);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    assertWritable(path, false);
+    renameSync(tmp, path);
+    return;
+  }
+  rmSync(tmp, { force: true });
 }
 
 /** Write one string or byte array atomically (see writeChunksAtomic). */

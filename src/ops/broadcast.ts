@@ -76,9 +76,22 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 // ---------------------------------------------------------------- sum
 export type Dims = number | readonly number[] | null;
 
+/**
+ * The dims reduction `op` reduces, sorted. As in PyTorch 1.13: omitted, null
+ * and `[]` all mean every dim (`torch.sum(x, [])` sums everything), and a 0-d
+ * tensor accepts dim 0 or −1 (it is treated as having one dim of size 1), which
+ * reduces nothing.
+ */
+export function reductionDims(op: string, dim: Dims | undefined, rank: number): number[] {
+  const list = dim === null || dim === undefined || (typeof dim !== 'number' && dim.length === 0) ? null : dim;
+  if (rank > 0 || list === null) return normalizeDims(op, list, rank);
+  normalizeDims(op, list, 1); // range-checks 0 / −1 against the one implied dim
+  return [];
+}
+
 /** The attrs of reduction `op` over `dim` (all dims when omitted). */
 export function reduceAttrs(op: string, x: Tensor, dim: Dims | undefined, keepdim: boolean): ReduceAttrs {
-  return { dims: normalizeDims(op, dim ?? null, x.ndim), keepdim };
+  return { dims: reductionDims(op, dim, x.ndim), keepdim };
 }
 
 /** Bring a reduced gradient back to the input's shape (reinsert dims, then broadcast). */

@@ -7,6 +7,7 @@ export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge } fro
 export * from './cast.js';
 export * from './conv.js';
 export * from './dropout.js';
+export * from './einsum.js';
 export * from './embedding.js';
 export * from './indexing.js';
 export * from './losses.js';
@@ -14,6 +15,8 @@ export { linear, matmul, matmulT } from './matmul.js';
 export * from './norm.js';
 export { defineOp, applyOp, apply1, type OpDefinition, type OpContext } from './op.js';
 export * from './reduce.js';
+export * from './reorder.js';
+export * from './scatter.js';
 export * from './shape.js';
 export * from './unary.js';
 export type { TensorLike } from './util.js';

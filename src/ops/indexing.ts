@@ -17,7 +17,7 @@ import { asTensor, requireInt, type TensorLike } from './util.js';
  * Flat offsets into x for a gather along `dim`: offsets[i] is where index element i
  * reads (gather) or writes (scatter-add). One odometer walk, no per-element calls.
  */
-function gatherOffsets(xShape: readonly number[], index: Tensor, dim: number): Int32Array {
+function gatherOffsets(op: string, xShape: readonly number[], index: Tensor, dim: number): Int32Array {
   const xStrides = contiguousStrides(xShape);
   const shape = index.shape;
   const rank = shape.length;
@@ -28,10 +28,11 @@ function gatherOffsets(xShape: readonly number[], index: Tensor, dim: number): I
   let base = 0; // Σ_{d ≠ dim} pos[d]·stride[d], kept incrementally
   for (let flat = 0; flat < idx.length; flat++) {
     const target = idx[flat];
-    if (target < -n || target >= n) {
-      throw new RangeError(`gather: index ${target} is out of range for dim ${dim} of size ${n}`);
+    // Negative indices are refused, not wrapped, as torch.gather / scatter_add do.
+    if (target < 0 || target >= n) {
+      throw new RangeError(`${op}: index ${target} is out of range for dim ${dim} of size ${n} (valid: 0..${n - 1})`);
     }
-    offsets[flat] = base + (target < 0 ? target + n : target) * xStrides[dim];
+    offsets[flat] = base + target * xStrides[dim];
     for (let d = rank - 1; d >= 0; d--) {
       if (++pos[d] < shape[d]) { if (d !== dim) base += xStrides[d]; break; }
       if (d !== dim) base -= (shape[d] - 1) * xStrides[d];
@@ -44,7 +45,7 @@ function gatherOffsets(xShape: readonly number[], index: Tensor, dim: number): I
 /** out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (index has x's rank; other dims ≤ x's). */
 function gatherForward(x: Tensor, index: Tensor, dim: number): Tensor {
   const out = emptyTensor(index.shape, x.dtype);
-  const offsets = gatherOffsets(x.shape, index, dim);
+  const offsets = gatherOffsets('gather', x.shape, index, dim);
   const src = x.data, dst = out.data;
   for (let i = 0; i < offsets.length; i++) dst[i] = src[offsets[i]];
   return out;
@@ -62,7 +63,7 @@ const scatterAddOp: OpDefinition<{ dim: number; shape: number[] }> = defineOp<{ 
   name: 'scatterAdd',
   forward: ([g, index], { dim, shape }) => {
     const out = emptyTensor(shape, g.dtype);
-    const offsets = gatherOffsets(shape, index, dim);
+    const offsets = gatherOffsets('scatterAdd', shape, index, dim);
     const src = g.data, dst = out.data;
     for (let i = 0; i < offsets.length; i++) dst[offsets[i]] += src[i];
     return out;
@@ -91,6 +92,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim !== 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${formatShape(index.shape)}`);
   const d = normalizeDim('indexSelect', dim, x.ndim);
   // Expand the index to gather's layout: size of x everywhere except `dim`.
+  for (let i = 0; i < index.size; i++) {
+    const v = index.data[i];
+    if (v < 0 || v >= x.shape[d]) throw new RangeError(`indexSelect: index ${v} is out of range for dim ${dim} of size ${x.shape[d]}`);
+  }
   const shape = [...x.shape];
   shape[d] = index.size;
   const expanded = new Int32Array(sizeOf(shape));
@@ -107,7 +112,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 /** Elements of the flattened tensor at the given indices (output has the index's shape). */
 export function take(x: Tensor, index: Tensor): Tensor {
   requireInt('take', index, 'index');
-  return reshape(indexSelect(flatten(x), 0, flatten(index)), index.shape);
+  // torch.take, unlike gather, counts negative indices from the end.
+  const wrapped = new Int32Array(index.size);
+  for (let i = 0; i < index.size; i++) {
+    const v = index.data[i];
+    if (v < -x.size || v >= x.size) throw new RangeError(`take: index ${v} is out of range for a tensor of ${x.size} elements`);
+    wrapped[i] = v < 0 ? v + x.size : v;
+  }
+  return reshape(indexSelect(flatten(x), 0, new Tensor(wrapped, [index.size])), index.shape);
 }
 
 // ---------------------------------------------------------------- where

@@ -10,7 +10,7 @@ import { emptyTensor, Tensor } from '../tensor/tensor.js';
 import { mul } from './arithmetic.js';
 import { apply1, defineOp, type OpDefinition } from './op.js';
 import { binaryForward, unaryForward } from './untracked.js';
-import { requireFloat, scalarLike } from './util.js';
+import { requireFloat, scalarLike, zerosLikeTensor } from './util.js';
 
 // neg is a unary op too; it lives in ./arithmetic.ts, whose gradients use it.
 export { neg } from './arithmetic.js';
@@ -31,9 +31,19 @@ function elementwise(name: UnaryOpName, derivative: Derivative): (x: Tensor) => 
   return (x: Tensor) => apply1(op, [x], null);
 }
 
-/** Non-differentiable (piecewise-constant) maps: gradient zero almost everywhere, as in PyTorch. */
+/**
+ * Piecewise-constant maps (sign, floor, ceil, round): tracked ops whose
+ * derivative is zero, so backward() through them alone gives a zero gradient
+ * and forward mode a zero tangent, as PyTorch's (derivatives.yaml: zeros_like).
+ */
 function piecewiseConstant(name: UnaryOpName): (x: Tensor) => Tensor {
-  return (x: Tensor) => unaryForward(name, x);
+  const op: OpDefinition<null> = defineOp<null>({
+    name,
+    forward: ([x]) => unaryForward(name, x),
+    vjp: ({ inputs: [x] }, [g]) => [g ? zerosLikeTensor(x) : null],
+    jvp: ({ inputs: [x] }, [t]) => [t ? zerosLikeTensor(x) : null],
+  });
+  return (x: Tensor) => apply1(op, [x], null);
 }
 
 const constant = (x: Tensor, c: number): Tensor => scalarLike(c, x);
@@ -75,12 +85,16 @@ export const ceil = piecewiseConstant('ceil');
 export const round = piecewiseConstant('round');
 
 interface ClampAttrs { min: number; max: number }
-// d/dx clamp(x) = 1 inside [min, max], 0 outside.
+/**
+ * clamp(x) = min(max(x, lo), hi), as torch.clamp: with lo > hi every (non-NaN)
+ * element becomes hi, which is the kernel's clamp into [hi, hi]. d/dx = 1 where
+ * lo ≤ x ≤ hi, 0 elsewhere — everywhere 0 when lo > hi, as in PyTorch.
+ */
 const clampOp = defineOp<ClampAttrs>({
   name: 'clamp',
   forward: ([x], { min, max }) => {
     const out = emptyTensor(x.shape, x.dtype);
-    kernels.clamp(x.data, min, max, out.data);
+    kernels.clamp(x.data, Math.min(min, max), max, out.data);
     return out;
   },
   vjp: ({ inputs: [x], attrs }, [g]) => [g ? mul(g, insideMask(x, attrs)) : null],
@@ -94,11 +108,9 @@ function insideMask(x: Tensor, { min, max }: ClampAttrs): Tensor {
   return out;
 }
 
-/** Clamp into [min, max]; either bound may be omitted. */
+/** Clamp into [min, max]; either bound may be omitted. With min > max the result is max everywhere, as torch.clamp's. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  const lo = min ?? -Infinity, hi = max ?? Infinity;
-  if (lo > hi) throw new RangeError(`clamp: min (${lo}) is greater than max (${hi})`);
-  return apply1(clampOp, [x], { min: lo, max: hi });
+  return apply1(clampOp, [x], { min: min ?? -Infinity, max: max ?? Infinity });
 }
 
 // d/dx xᵉ = e·x^(e−1)

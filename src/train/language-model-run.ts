@@ -134,6 +134,8 @@ export function languageModelTask(run: LanguageModelRun, splits: TokenSplits): T
 }
 
 export interface LanguageModelSession extends TrainingSession {
+  /** The run the session trains (model, tokenizer, configurations). */
+  run: LanguageModelRun;
   splits: TokenSplits;
   /** Tokens in the whole text. */
   tokens: number;
@@ -153,6 +155,7 @@ export function languageModelSession(run: LanguageModelRun, text: string): Langu
     config: training,
     generator: run.generator,
     resume: run.resume,
+    run,
     splits,
     tokens: ids.length,
     checkpoint: () => languageModelCheckpoint(run),

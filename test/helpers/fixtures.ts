@@ -9,6 +9,17 @@ export interface FixtureTensor {
   data: (number | string)[];
 }
 
+/** One case of an ops.json-format file (ops.json, ops-new.json); see scripts/fixtures/README.md. */
+export interface OpFixtureCase {
+  name: string;
+  op: string;
+  inputs: FixtureTensor[];
+  attrs: Record<string, unknown>;
+  outputs: FixtureTensor[];
+  upstream: (FixtureTensor | null)[];
+  grads: (FixtureTensor | null)[];
+}
+
 /** Read test/fixtures/<name> (tests run from dist/test/…, fixtures stay in the source tree). */
 export function readFixture<T>(name: string): T {
   const url = new URL(`../../../test/fixtures/${name}`, import.meta.url);

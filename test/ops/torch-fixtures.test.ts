@@ -8,18 +8,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Tensor, type DType } from '../../src/index.js';
-import { assertClose, decodeNumber, fitsFloat32, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertClose, decodeNumber, fitsFloat32, readFixture, toTensor, TOLERANCE, type FixtureTensor, type OpFixtureCase } from '../helpers/fixtures.js';
 import { describeEachBackend } from '../backend/backends.js';
 
-interface OpCase {
-  name: string;
-  op: string;
-  inputs: FixtureTensor[];
-  attrs: Record<string, unknown>;
-  outputs: FixtureTensor[];
-  upstream: (FixtureTensor | null)[];
-  grads: (FixtureTensor | null)[];
-}
+type OpCase = OpFixtureCase;
 
 type Attrs = Record<string, unknown>;
 type Runner = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];

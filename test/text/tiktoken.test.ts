@@ -1,6 +1,6 @@
 /**
  * TiktokenTokenizer against OpenAI's tiktoken (the `tiktoken` npm package: the
- * WASM build of the Rust core) — the contract of issue 6: identical ids for the
+ * WASM build of the Rust core) — the contract: identical ids for the
  * GPT-2 (r50k) and cl100k_base ranks on the whole bundled corpus, on hand-picked
  * hard strings, and on every short string over an alphabet of awkward
  * characters; identical special-token behaviour (allowed → id, disallowed →

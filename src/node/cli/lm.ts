@@ -4,6 +4,7 @@
  * src/node/train/run.ts, generation and scoring src/lm/.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beamSearch } from '../../lm/beam-search.js';
@@ -23,7 +24,8 @@ import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { loadTokenizerFile } from '../text/tokenizer-files.js';
 import { loadCheckpoint } from '../train/checkpoint-dir.js';
-import { runTraining } from '../train/run.js';
+import { claimUniqueRunDir } from '../train/run-dir.js';
+import { runTraining, type RunSummary } from '../train/run.js';
 import { collect, duration, integer, number } from './parse.js';
 
 /** The package root (for the bundled corpus): dist/src/node/cli → ../../../.. */
@@ -85,14 +87,20 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
   const { model, training, preset } = resolveRun(runRequest(flags));
   const dataPath = flags.data ?? (preset ? join(packageRoot, preset.data) : undefined);
   if (!dataPath && !flags.resume) throw new Error('give the text to train on with --data <file> (or use --preset shakespeare-char for the bundled corpus)');
-  const outDir = resolve(flags.out ?? join('runs', `${preset?.name ?? model.type}-${timestamp()}`));
+  // A default name is claimed with an exclusive mkdir: two runs started in the same second get two directories.
+  const outDir = flags.out !== undefined ? resolve(flags.out) : claimUniqueRunDir(resolve(join('runs', `${preset?.name ?? model.type}-${timestamp()}`)));
   const tokenizer: Tokenizer | 'char' = flags.tokenizer === 'char' ? 'char' : loadTokenizerFile(flags.tokenizer);
   if (preset && (training.maxTime ?? 0) > 0) {
     console.log(`note: training under a time budget of ${training.maxTime} s — the full ${training.maxIters ?? TRAIN_CONFIG_DEFAULTS.maxIters}-update preset may stop early (the learning-rate schedule is unchanged)`);
   }
-  const summary = await runTraining({
-    model, training, dataPath, tokenizer, outDir, force: flags.force, resume: flags.resume, quiet: flags.quiet,
-  });
+  let summary: RunSummary;
+  try {
+    summary = await runTraining({ model, training, dataPath, tokenizer, outDir, force: flags.force, resume: flags.resume, quiet: flags.quiet });
+  } catch (err) {
+    // A run that never started leaves no empty directory behind under the name chosen for it.
+    if (flags.out === undefined && readdirSync(outDir).length === 0) rmSync(outDir, { recursive: true, force: true });
+    throw err;
+  }
   console.log(formatTable(['', ''], [
     ['updates', `${summary.steps} (${summary.stoppedBy === 'maxIters' ? 'all' : summary.stoppedBy === 'maxTime' ? 'time budget reached' : 'interrupted'})`],
     ['wall time', `${summary.seconds.toFixed(1)} s`],

@@ -28,7 +28,22 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A closed pipe (`lmkit sample … | head`) ends the output, not the program:
+ * exit quietly with status 0, as Unix tools do, instead of an unhandled
+ * 'error' event with a stack trace.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
+
 async function main(): Promise<void> {
+  exitQuietlyOnClosedPipe();
   const program = buildProgram();
   program.exitOverride();
   try {

@@ -123,6 +123,46 @@ export function resolveCheckpointDir(path: string, prefer: 'best' | 'last' = 'be
   throw new Error(`${path}: not a checkpoint (no config.json) and no best/ or last/ checkpoint inside`);
 }
 
+const RESUMABLE_FILES = ['config.json', 'model.safetensors', 'optimizer.safetensors', 'state.json'];
+
+/** Updates done by a complete resumable checkpoint in `dir`, or null when a file is missing or state.json is cut short. */
+function resumableStep(dir: string): number | null {
+  if (!RESUMABLE_FILES.every((name) => existsSync(join(dir, name)))) return null;
+  try {
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { loop?: { step?: unknown } };
+    return typeof state.loop?.step === 'number' ? state.loop.step : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The checkpoint a resume continues from: the complete one with the most
+ * updates among best/, last/ and the copies an interrupted save leaves behind
+ * (`<name>.old-<pid>`: the previous checkpoint, renamed aside; `<name>.tmp-<pid>`:
+ * the new one, complete once its state.json is), last/ winning a tie. A copy
+ * is moved back to its own name first (the current one, if any, renamed aside
+ * as a save does), so nothing newer than what is resumed is ever deleted.
+ * Returns undefined when the run directory holds no resumable checkpoint.
+ */
+export function newestResumableCheckpoint(runDir: string): string | undefined {
+  const candidates = readdirSync(runDir)
+    .map((entry) => ({ entry, match: /^(best|last)(?:\.(?:old|tmp)-\d+)?$/.exec(entry) }))
+    .filter((c): c is { entry: string; match: RegExpExecArray } => c.match !== null)
+    .map(({ entry, match }) => ({ entry, base: match[1], step: resumableStep(join(runDir, entry)) }))
+    .filter((c) => c.step !== null) as { entry: string; base: string; step: number }[];
+  if (candidates.length === 0) return undefined;
+  const rank = (c: { entry: string; base: string }): number => (c.entry === c.base ? 2 : 0) + (c.base === 'last' ? 1 : 0);
+  candidates.sort((a, b) => b.step - a.step || rank(b) - rank(a));
+  const chosen = candidates[0];
+  if (chosen.entry === chosen.base) return join(runDir, chosen.entry);
+  const target = join(runDir, chosen.base);
+  if (existsSync(target)) renameSync(target, `${target}.old-${process.pid}-${Date.now()}`);
+  renameSync(join(runDir, chosen.entry), target);
+  fsyncDirectory(runDir);
+  return target;
+}
+
 function readJson(path: string, what: string): unknown {
   let text: string;
   try {

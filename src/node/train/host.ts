@@ -30,7 +30,7 @@ export interface NodeHostOptions {
   /** No progress bar and no log lines. */
   quiet?: boolean;
   log: (line: string) => void;
-  /** Stop signal; when absent, SIGINT is handled (first Ctrl-C stops cleanly). */
+  /** Stop signal; when absent, SIGINT and SIGTERM are handled (the first stops cleanly, a second exits at once). */
   signal?: AbortSignal;
   /** Called with every record written to metrics.jsonl (after it is written). */
   onMetrics?(record: MetricsRecord): void;
@@ -45,19 +45,26 @@ function truncateMetrics(metricsPath: string, step: number): void {
   writeFileAtomic(metricsPath, kept.map(metricsLine).join(''), { force: true });
 }
 
-/** First Ctrl-C: stop after this update and save; second: exit at once. Returns the signal and a function that unhooks it. */
-function interruptOnCtrlC(onFirst: () => void): { signal: AbortSignal; release(): void } {
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * The first Ctrl-C (SIGINT) or SIGTERM — what `timeout`, Docker, systemd and
+ * Slurm send — stops the run after the current update and saves last/; a
+ * second signal exits at once (the atomic saves keep the previous checkpoint).
+ * Returns the stop signal and a function that unhooks the handlers.
+ */
+function stopOnSignals(onFirst: () => void): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+  const handler = (name: keyof typeof SIGNAL_EXIT_CODES): void => {
+    if (controller.signal.aborted) process.exit(SIGNAL_EXIT_CODES[name]);
     onFirst();
-    process.stderr.write('\nstopping after this update and saving last/ (Ctrl-C again to quit at once)\n');
+    const again = name === 'SIGINT' ? 'Ctrl-C again' : 'signal again';
+    process.stderr.write(`\n${name === 'SIGINT' ? '' : `${name}: `}stopping after this update and saving last/ (${again} to quit at once)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+  const names = Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[];
+  for (const name of names) process.on(name, handler);
+  return { signal: controller.signal, release: () => { for (const name of names) process.off(name, handler); } };
 }
 
 /** Run a session with its checkpoints, metrics and plot in `options.outDir` (which must exist). */
@@ -70,7 +77,7 @@ export async function runOnNodeHost(session: TrainingSession, options: NodeHostO
 
   const bar = createProgress('train', options.maxIters, { quiet: options.quiet, unit: 'it' });
   const interactive = !options.quiet && process.stderr.isTTY;
-  const interrupt = options.signal ? undefined : interruptOnCtrlC(() => bar.stop());
+  const interrupt = options.signal ? undefined : stopOnSignals(() => bar.stop());
   let lastVal: number | null = null;
   try {
     const result = await runTrainingSession(session, {

@@ -5,17 +5,18 @@
  * loss.svg, progress bar, Ctrl-C). This file only reads the text, picks new
  * or resumed, guards the run directory and summarizes.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LanguageModelNetwork, ModelConfig, ModelType } from '../../lm/factory.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import type { TrainConfig } from '../../train/config.js';
-import { languageModelSession, resumeRun, startRun, type LanguageModelRun } from '../../train/language-model-run.js';
+import { languageModelSession, resumeRun, startRun, type LanguageModelRun, type LanguageModelSession } from '../../train/language-model-run.js';
 import type { StopReason } from '../../train/loop.js';
 import type { MetricsRecord } from '../../train/metrics.js';
 import { describeBackend } from '../backend/select.js';
 import { readTextFile } from '../files.js';
-import { readCheckpointDir, resolveCheckpointDir } from './checkpoint-dir.js';
+import { newestResumableCheckpoint, readCheckpointDir } from './checkpoint-dir.js';
+import { lockRunDir, removeStaleSaves, runEntries } from './run-dir.js';
 import { runOnNodeHost } from './host.js';
 
 export interface RunTrainingOptions {
@@ -63,41 +64,82 @@ export interface RunSummary {
 /** Refuse an existing run (without force) before any work is done. */
 function checkOutDir(outDir: string, force: boolean): void {
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error(`${outDir} is a file, not a run directory; choose another --out`);
-  if (!force && existsSync(outDir) && readdirSync(outDir).length > 0) {
+  if (!force && existsSync(outDir) && runEntries(outDir).length > 0) {
     throw new Error(`${outDir} already holds a run; pass --resume to continue it, --force to replace it, or choose another --out`);
   }
 }
 
-/** Create the run directory (clearing a replaced run's files) once the configuration and data have been validated. */
-function prepareOutDir(outDir: string, force: boolean): void {
+/** Clear a replaced run's files (with force) once the configuration and data have been validated. */
+function clearReplacedRun(outDir: string, force: boolean): void {
   checkOutDir(outDir, force);
   if (force) for (const entry of ['best', 'last', 'metrics.jsonl', 'loss.svg']) rmSync(join(outDir, entry), { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
 }
 
-/** The run in outDir continued from last/ (or best/, or the copy a crash left between the two renames of a save). */
+/** The run in outDir continued from its newest complete checkpoint (last/, best/, or a copy a crash left mid-save). */
 function resumeFromRunDir(options: RunTrainingOptions, log: (line: string) => void): LanguageModelRun {
-  let lastDir: string;
-  try {
-    lastDir = resolveCheckpointDir(options.outDir, 'last');
-  } catch {
-    throw new Error(`${options.outDir}: nothing to resume (no last/ or best/ checkpoint); drop --resume to start a new run`);
-  }
-  const run = resumeRun(readCheckpointDir(lastDir, { state: true }), lastDir, options.training, log);
-  log(`resuming from ${lastDir} at update ${run.resume?.loop.step}`);
+  const dir = existsSync(options.outDir) ? newestResumableCheckpoint(options.outDir) : undefined;
+  if (!dir) throw new Error(`${options.outDir}: nothing to resume (no complete last/ or best/ checkpoint); drop --resume to start a new run`);
+  const run = resumeRun(readCheckpointDir(dir, { state: true }), dir, options.training, log);
+  log(`resuming from ${dir} at update ${run.resume?.loop.step}`);
   return run;
+}
+
+/**
+ * Take the run directory for this process (creating it if needed) before any
+ * work: a second run on the same directory fails here. On failure before
+ * training, a directory this call created is removed again.
+ */
+function claimOutDir(options: RunTrainingOptions): { release(): void; abandon(): void } {
+  if (existsSync(options.outDir) && !statSync(options.outDir).isDirectory()) throw new Error(`${options.outDir} is a file, not a run directory; choose another --out`);
+  const created = !existsSync(options.outDir);
+  mkdirSync(options.outDir, { recursive: true });
+  const lock = lockRunDir(options.outDir);
+  const claim = {
+    release: lock.release,
+    abandon() {
+      lock.release();
+      if (created && existsSync(options.outDir) && runEntries(options.outDir).length === 0) rmSync(options.outDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    if (!options.resume) checkOutDir(options.outDir, options.force ?? false);
+  } catch (err) {
+    claim.abandon();
+    throw err;
+  }
+  return claim;
+}
+
+function startOrResume(options: RunTrainingOptions, text: string, log: (line: string) => void): LanguageModelSession {
+  const run = options.resume
+    ? resumeFromRunDir(options, log)
+    : startRun({ model: options.model, training: options.training ?? {} }, text, options.tokenizer);
+  return languageModelSession(run, text);
 }
 
 export async function runTraining(options: RunTrainingOptions): Promise<RunSummary> {
   const log = options.quiet ? () => {} : (options.log ?? ((line: string) => process.stdout.write(`${line}\n`)));
   const text = options.text ?? (options.dataPath ? readTextFile(options.dataPath) : undefined);
   if (text === undefined) throw new Error('runTraining: give dataPath or text');
-  if (!options.resume) checkOutDir(options.outDir, options.force ?? false);
-  const run = options.resume
-    ? resumeFromRunDir(options, log)
-    : startRun({ model: options.model, training: options.training ?? {} }, text, options.tokenizer);
-  const session = languageModelSession(run, text);
-  if (!options.resume) prepareOutDir(options.outDir, options.force ?? false);
+  const claim = claimOutDir(options);
+  try {
+    let session: LanguageModelSession;
+    try {
+      session = startOrResume(options, text, log);
+      if (!options.resume) clearReplacedRun(options.outDir, options.force ?? false);
+    } catch (err) {
+      claim.abandon();
+      throw err;
+    }
+    for (const entry of removeStaleSaves(options.outDir)) log(`removed ${join(options.outDir, entry)}, left by an interrupted save`);
+    return await trainOnNodeHost(session, options, log);
+  } finally {
+    claim.release();
+  }
+}
+
+async function trainOnNodeHost(session: LanguageModelSession, options: RunTrainingOptions, log: (line: string) => void): Promise<RunSummary> {
+  const run = session.run;
   const { modelConfig, training, tokenizer, model } = run;
   const parameters = model.parameters().reduce((n, p) => n + p.size, 0);
   log(`model: ${modelConfig.type}, ${(parameters / 1e6).toFixed(2)} M parameters; data: ${session.tokens} tokens (${session.splits.train.length} train / ${session.splits.val.length} val), vocabulary ${tokenizer.vocabSize}`);
@@ -107,7 +149,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunSumma
     outDir: options.outDir, title: `${modelConfig.type} on ${options.dataPath ?? 'text'}`, maxIters: training.maxIters,
     quiet: options.quiet, log, signal: options.signal, onMetrics: options.onMetrics,
   });
-  const stepsThisRun = result.state.step - (run.resume?.loop.step ?? 0);
+  const stepsThisRun = result.state.step - (session.resume?.loop.step ?? 0);
   const seconds = result.state.elapsedMs / 1000;
   const why = { maxIters: 'reached maxIters', maxTime: `time budget of ${training.maxTime} s used up`, interrupt: 'interrupted' }[result.stoppedBy];
   log(`stopped after ${result.state.step} updates (${why}) in ${seconds.toFixed(1)} s; ${result.msPerIter.toFixed(1)} ms/update; best val loss ${result.state.bestValLoss?.toFixed(4) ?? '—'}`);
