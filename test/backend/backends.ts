@@ -4,6 +4,8 @@
  * kernel tests loop over this list, so every compiled kernel is checked against
  * the same references as the js one. LMKIT_TEST_BACKENDS=js,wasm restricts it.
  */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
 import { availableBackends, getBackend, setBackend } from '../../src/backend/index.js';
 import { registerNodeBackends } from '../../src/node/backend/select.js';
@@ -16,6 +18,25 @@ export function testBackends(): Backend[] {
   const backends = names.map((name) => setBackend(name));
   setBackend(active);
   return backends;
+}
+
+/**
+ * One `describe('<name> backend')` per test backend, that backend selected while its
+ * tests run and the previous one restored after: the same references for every set of kernels.
+ */
+export function describeEachBackend(body: (backend: Backend) => void): void {
+  for (const backend of testBackends()) {
+    describe(`${backend.name} backend`, () => {
+      let previous = 'js';
+      before(() => {
+        previous = getBackend().name;
+        setBackend(backend.name);
+      });
+      after(() => setBackend(previous));
+      test('the kernels in use are this backend\'s', () => assert.equal(getBackend().name, backend.name));
+      body(backend);
+    });
+  }
 }
 
 /** True for backends whose float32 kernels accumulate in float32 (the compiled ones) rather than in doubles (js). */

@@ -57,6 +57,14 @@ export function assertClose(actual: Tensor, expected: FixtureTensor | Tensor, to
   }
 }
 
+/** True when every value of a fixture tensor survives float32: finite ones neither overflow nor flush to 0. */
+export function fitsFloat32(t: FixtureTensor): boolean {
+  return t.dtype !== 'float64' || t.data.every((v) => {
+    const x = decodeNumber(v);
+    return !Number.isFinite(x) || x === 0 || (Math.abs(x) < 1e37 && Math.abs(x) > 1e-30);
+  });
+}
+
 /** float64 kernels agree with PyTorch's float64 to rounding; float32 to single-precision rounding of the inputs. */
 export const TOLERANCE = {
   float64: { atol: 1e-10, rtol: 1e-9 },

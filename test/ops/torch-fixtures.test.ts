@@ -4,13 +4,12 @@
  * float32, then gradcheck (finite differences, both modes, and the adjoint
  * identity) on every case whose inputs are not deliberately extreme.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Tensor, type DType } from '../../src/index.js';
-import { assertClose, decodeNumber, readFixture, toTensor, TOLERANCE, type FixtureTensor, type OpFixtureCase } from '../helpers/fixtures.js';
-import { getBackend, setBackend } from '../../src/backend/index.js';
-import { testBackends } from '../backend/backends.js';
+import { assertClose, decodeNumber, fitsFloat32, readFixture, toTensor, TOLERANCE, type FixtureTensor, type OpFixtureCase } from '../helpers/fixtures.js';
+import { describeEachBackend } from '../backend/backends.js';
 
 type OpCase = OpFixtureCase;
 
@@ -98,9 +97,6 @@ function runCase(c: OpCase, dtype: DType): { outputs: Tensor[]; grads: (Tensor |
   return { outputs, grads: inputs.map((x, i) => (c.grads[i] ? x.grad : null)) };
 }
 
-const fits32 = (t: FixtureTensor): boolean =>
-  t.dtype !== 'float64' || t.data.every((v) => { const x = decodeNumber(v); return !Number.isFinite(x) || x === 0 || (Math.abs(x) < 1e37 && Math.abs(x) > 1e-30); });
-
 /** Cases chosen to probe numerical edges: finite differences are not meaningful there. */
 const extreme = /extreme|huge|negInf|clampedLog|constantRow/;
 
@@ -108,69 +104,59 @@ const { cases } = readFixture<{ cases: OpCase[] }>('ops.json');
 
 // Every suite below runs once per available backend (js, and native / wasm when
 // they load): the same PyTorch references for every set of kernels.
-for (const backend of testBackends()) {
-  describe(`${backend.name} backend`, () => {
-    let previous = 'js';
-    before(() => {
-      previous = getBackend().name;
-      setBackend(backend.name);
+describeEachBackend(() => {
+  describe('ops match PyTorch', () => {
+    test('every fixture op has a runner', () => {
+      const missing = [...new Set(cases.map((c) => c.op))].filter((op) => !runners[op]);
+      assert.deepEqual(missing, []);
     });
-    after(() => setBackend(previous));
-    test('the kernels in use are this backend\'s', () => assert.equal(getBackend().name, backend.name));
-
-    describe('ops match PyTorch', () => {
-      test('every fixture op has a runner', () => {
-        const missing = [...new Set(cases.map((c) => c.op))].filter((op) => !runners[op]);
-        assert.deepEqual(missing, []);
+    for (const dtype of ['float64', 'float32'] as const) {
+      describe(dtype, () => {
+        for (const c of cases) {
+          const all = [...c.inputs, ...c.outputs, ...c.grads.filter((g): g is FixtureTensor => !!g)];
+          if (dtype === 'float32' && !all.every(fitsFloat32)) continue;
+          test(c.name, () => {
+            const tol = TOLERANCE[dtype];
+            const { outputs, grads } = runCase(c, dtype);
+            assert.equal(outputs.length, c.outputs.length, 'number of outputs');
+            c.outputs.forEach((expected, o) => assertClose(outputs[o], expected, tol, `output ${o}`));
+            c.grads.forEach((expected, i) => {
+              if (!expected) return;
+              const got = grads[i];
+              assert.ok(got, `input ${i} received no gradient`);
+              assertClose(got, expected, tol, `grad of input ${i}`);
+            });
+          });
+        }
       });
-      for (const dtype of ['float64', 'float32'] as const) {
-        describe(dtype, () => {
-          for (const c of cases) {
-            const all = [...c.inputs, ...c.outputs, ...c.grads.filter((g): g is FixtureTensor => !!g)];
-            if (dtype === 'float32' && !all.every(fits32)) continue;
-            test(c.name, () => {
-              const tol = TOLERANCE[dtype];
-              const { outputs, grads } = runCase(c, dtype);
-              assert.equal(outputs.length, c.outputs.length, 'number of outputs');
-              c.outputs.forEach((expected, o) => assertClose(outputs[o], expected, tol, `output ${o}`));
-              c.grads.forEach((expected, i) => {
-                if (!expected) return;
-                const got = grads[i];
-                assert.ok(got, `input ${i} received no gradient`);
-                assertClose(got, expected, tol, `grad of input ${i}`);
-              });
-            });
-          }
-        });
-      }
-    });
-
-    describe('gradcheck (finite differences, forward and reverse mode)', () => {
-      for (const c of cases) {
-        if (extreme.test(c.name) || !c.grads.some((g) => g)) continue;
-        test(c.name, () => {
-          const inputs = c.inputs.map((t) => toTensor(t, 'float64'));
-          const differentiable = c.grads.map((g) => !!g);
-          // Check the op as a function of its differentiable inputs; the rest are constants.
-          const fixed = inputs.map((x, i) => (differentiable[i] ? null : x));
-          const f = (...xs: Tensor[]): Tensor => {
-            let k = 0;
-            const args = fixed.map((x) => x ?? xs[k++]);
-            const outs = asList(runners[c.op](args, c.attrs));
-            if (outs.length === 1) return outs[0];
-            // Several outputs (split, topk, …): check the scalar Σ sum(out ⊙ upstream).
-            let total: Tensor | null = null;
-            outs.forEach((o, idx) => {
-              const u = c.upstream[idx];
-              if (!u) return;
-              const term = lm.sum(lm.mul(o, toTensor(u, 'float64')));
-              total = total ? lm.add(total, term) : term;
-            });
-            return total as unknown as Tensor;
-          };
-          lm.gradcheck(f, inputs.filter((_, i) => differentiable[i]), { eps: 1e-6, atol: 1e-6, rtol: 1e-4 });
-        });
-      }
-    });
+    }
   });
-}
+
+  describe('gradcheck (finite differences, forward and reverse mode)', () => {
+    for (const c of cases) {
+      if (extreme.test(c.name) || !c.grads.some((g) => g)) continue;
+      test(c.name, () => {
+        const inputs = c.inputs.map((t) => toTensor(t, 'float64'));
+        const differentiable = c.grads.map((g) => !!g);
+        // Check the op as a function of its differentiable inputs; the rest are constants.
+        const fixed = inputs.map((x, i) => (differentiable[i] ? null : x));
+        const f = (...xs: Tensor[]): Tensor => {
+          let k = 0;
+          const args = fixed.map((x) => x ?? xs[k++]);
+          const outs = asList(runners[c.op](args, c.attrs));
+          if (outs.length === 1) return outs[0];
+          // Several outputs (split, topk, …): check the scalar Σ sum(out ⊙ upstream).
+          let total: Tensor | null = null;
+          outs.forEach((o, idx) => {
+            const u = c.upstream[idx];
+            if (!u) return;
+            const term = lm.sum(lm.mul(o, toTensor(u, 'float64')));
+            total = total ? lm.add(total, term) : term;
+          });
+          return total as unknown as Tensor;
+        };
+        lm.gradcheck(f, inputs.filter((_, i) => differentiable[i]), { eps: 1e-6, atol: 1e-6, rtol: 1e-4 });
+      });
+    }
+  });
+});

@@ -4,12 +4,11 @@
  * at step k each grad is set to gradients[k], step() runs once, and the
  * parameters must equal trajectory[k].
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type DType, type Tensor } from '../../src/index.js';
 import { assertClose, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
-import { getBackend, setBackend } from '../../src/backend/index.js';
-import { testBackends } from '../backend/backends.js';
+import { describeEachBackend } from '../backend/backends.js';
 
 interface OptimCase {
   name: string;
@@ -58,25 +57,15 @@ function runCase(c: OptimCase, dtype: DType): void {
 
 // Every suite below runs once per available backend (js, and native / wasm when
 // they load): the same PyTorch references for every set of kernels.
-for (const backend of testBackends()) {
-  describe(`${backend.name} backend`, () => {
-    let previous = 'js';
-    before(() => {
-      previous = getBackend().name;
-      setBackend(backend.name);
+describeEachBackend(() => {
+  describe('optimizers match PyTorch trajectories (test/fixtures/optim.json)', () => {
+    test('the fixture covers every optimizer', () => {
+      assert.deepEqual(new Set(fixture.cases.map((c) => c.optimizer)), new Set(['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW']));
+      assert.equal(fixture.cases.length, 21);
     });
-    after(() => setBackend(previous));
-    test('the kernels in use are this backend\'s', () => assert.equal(getBackend().name, backend.name));
-
-    describe('optimizers match PyTorch trajectories (test/fixtures/optim.json)', () => {
-      test('the fixture covers every optimizer', () => {
-        assert.deepEqual(new Set(fixture.cases.map((c) => c.optimizer)), new Set(['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW']));
-        assert.equal(fixture.cases.length, 21);
-      });
-      for (const c of fixture.cases) {
-        test(`${c.name} float64`, () => runCase(c, 'float64'));
-        test(`${c.name} float32`, () => runCase(c, 'float32'));
-      }
-    });
+    for (const c of fixture.cases) {
+      test(`${c.name} float64`, () => runCase(c, 'float64'));
+      test(`${c.name} float32`, () => runCase(c, 'float32'));
+    }
   });
-}
+});
