@@ -26,7 +26,7 @@
  * extra key is visible to every query, including under `isCausal`.
  */
 import { attentionProbabilities, scaledDotProductAttention } from '../ops/attention.js';
-import { add, mul } from '../ops/binary.js';
+import { add } from '../ops/binary.js';
 import { rejectUnknownOptions } from '../options.js';
 import { zeros as zeroTensor } from '../tensor/creation.js';
 import { Tensor as TensorClass } from '../tensor/tensor.js';
@@ -263,36 +263,13 @@ export class MultiheadAttention extends Module {
     return [k, v];
   }
 
-  /**
-   * softmax(q kᵀ/√D + mask) as (B·H, L, S), with rows whose keys are all
-   * blocked set to zeros (the fused op's zero output for them) instead of NaN.
-   */
+  /** softmax(q kᵀ/√D + mask) as (B·H, L, S); rows with every key blocked are zeros (see attentionProbabilities). */
   #probabilities(q: Tensor, k: Tensor, mask: Tensor | null, isCausal: boolean, L: number, S: number): Tensor {
     const batchHeads = q.shape[0] * q.shape[1], D = this.headDim;
-    const geometry = { batchHeads, queryLength: L, keyLength: S, scale: 1 / Math.sqrt(D) };
-    const q3 = reshape(q, [batchHeads, L, D]), k3 = reshape(k, [batchHeads, S, D]);
-    if (!mask && !isCausal) return attentionProbabilities(q3, k3, null, { ...geometry, causal: false, maskBatchStride: 0 });
     const maskBatches = mask && mask.size !== L * S ? batchHeads : 1;
-    const additive = new Float64Array(maskBatches * L * S);
-    if (mask) additive.set(mask.data);
-    if (isCausal) {
-      for (let r = 0; r < maskBatches * L; r++) additive.fill(-Infinity, r * S + Math.max(0, (r % L) + S - L + 1), (r + 1) * S);
-    }
-    const keep = new Float64Array(maskBatches * L).fill(1);
-    let anyBlocked = false;
-    for (let r = 0; r < maskBatches * L; r++) {
-      const row = additive.subarray(r * S, (r + 1) * S);
-      if (S > 0 && row.every((x) => x === -Infinity)) {
-        row.fill(0); // any finite row: its probabilities are zeroed below
-        keep[r] = 0;
-        anyBlocked = true;
-      }
-    }
-    const asTensor = (data: Float64Array, shape: number[]): Tensor => new TensorClass(q.dtype === 'float32' ? Float32Array.from(data) : data, shape);
-    const probabilities = attentionProbabilities(q3, k3, asTensor(additive, [maskBatches, L, S]), {
-      ...geometry, causal: false, maskBatchStride: maskBatches === 1 ? 0 : L * S,
+    return attentionProbabilities(reshape(q, [batchHeads, L, D]), reshape(k, [batchHeads, S, D]), mask && reshape(mask, [maskBatches, L, S]), {
+      batchHeads, queryLength: L, keyLength: S, scale: 1 / Math.sqrt(D), causal: isCausal, maskBatchStride: maskBatches === 1 ? 0 : L * S,
     });
-    return anyBlocked ? mul(probabilities, asTensor(keep, [maskBatches, L, 1])) : probabilities;
   }
 
   /**
