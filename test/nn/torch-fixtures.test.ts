@@ -10,24 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Module, Tensor, type FloatDType } from '../../src/index.js';
-import { assertClose, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
+import { assertClose, readFixture, toTensor, TOLERANCE } from '../helpers/fixtures.js';
+import { checkModuleCase, type Built, type Inputs, type ModuleCase } from '../helpers/module-fixtures.js';
 import { getBackend, setBackend } from '../../src/backend/index.js';
 import { testBackends } from '../backend/backends.js';
 
-interface ModuleCase {
-  name: string;
-  module: string;
-  config: Record<string, unknown>;
-  parameters: Record<string, FixtureTensor>;
-  inputs: Record<string, FixtureTensor>;
-  outputs: Record<string, FixtureTensor>;
-  upstream: Record<string, FixtureTensor>;
-  grads: { inputs: Record<string, FixtureTensor>; parameters: Record<string, FixtureTensor> };
-}
-
-type Inputs = Record<string, Tensor>;
-type Outputs = Record<string, Tensor>;
-interface Built { module: Module; run(inputs: Inputs): Outputs }
 type Config = Record<string, unknown>;
 
 /** Seed 000's network: a = Linear1(x), z = σ(a), b = Linear2(z), ŷ = softmax(b), J = mean −log ŷ_y. */
@@ -114,44 +101,10 @@ function recurrentOptions(c: Config): lm.RecurrentOptions {
 
 const cases = readFixture<{ cases: ModuleCase[] }>('modules.json').cases;
 
-/** Build, load PyTorch's weights, run, backpropagate; compare everything. */
 function checkCase(c: ModuleCase, dtype: FloatDType): void {
-  const tolerance = TOLERANCE[dtype];
   const builder = builders[c.module];
   assert.ok(builder, `no builder for module ${c.module}`);
-  const { module, run } = builder(c.config, dtype);
-  // float64 fixture tensors load into float32 modules too (loadStateDict converts).
-  const state = Object.fromEntries(Object.entries(c.parameters).map(([k, t]) => [k, toTensor(t, 'float64')]));
-  module.loadStateDict(state);
-  const inputs: Inputs = {};
-  for (const [k, t] of Object.entries(c.inputs)) {
-    const x = toTensor(t, dtype);
-    if (x.dtype !== 'int32') x.requiresGrad = true;
-    inputs[k] = x;
-  }
-  const outputs = run(inputs);
-  assert.deepEqual(Object.keys(outputs).sort(), Object.keys(c.outputs).sort(), 'output names');
-  for (const [k, expected] of Object.entries(c.outputs)) assertClose(outputs[k], expected, tolerance, `${c.name} (${dtype}) output ${k}`);
-
-  let objective: Tensor | null = null;
-  for (const [k, u] of Object.entries(c.upstream)) {
-    const term = lm.sum(lm.mul(outputs[k], toTensor(u, dtype)));
-    objective = objective ? lm.add(objective, term) : term;
-  }
-  assert.ok(objective, 'no upstream');
-  objective.backward();
-  for (const [k, expected] of Object.entries(c.grads.inputs)) {
-    const grad = inputs[k].grad;
-    assert.ok(grad, `${c.name}: input ${k} got no gradient`);
-    assertClose(grad, expected, tolerance, `${c.name} (${dtype}) d/d input ${k}`);
-  }
-  const params = new Map(module.namedParameters());
-  assert.deepEqual([...params.keys()].sort(), Object.keys(c.grads.parameters).sort(), 'parameter names');
-  for (const [k, expected] of Object.entries(c.grads.parameters)) {
-    const p = params.get(k) as Tensor;
-    assert.ok(p.grad, `${c.name}: parameter ${k} got no gradient`);
-    assertClose(p.grad, expected, tolerance, `${c.name} (${dtype}) d/d ${k}`);
-  }
+  checkModuleCase(c, builder(c.config, dtype), dtype);
 }
 
 // Every suite below runs once per available backend (js, and native / wasm when
