@@ -4,6 +4,7 @@
  */
 import { gelu, logSoftmax, softmax } from '../ops/activations.js';
 import { relu, sigmoid, tanh } from '../ops/unary.js';
+import { rejectUnknownOptions } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -39,7 +40,10 @@ export class GELU extends Module {
 
   constructor(options: { approximate?: GeluApproximation } = {}) {
     super();
-    this.approximate = options.approximate ?? 'none';
+    rejectUnknownOptions('GELU', options, ['approximate']);
+    const approximate = options.approximate ?? 'none';
+    if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+    this.approximate = approximate;
   }
 
   forward(input: Tensor): Tensor {

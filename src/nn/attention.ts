@@ -12,20 +12,35 @@
  * Masks use PyTorch's meaning: a bool (int32 0/1) `attnMask` or
  * `keyPaddingMask` is true where attending is NOT allowed; a float mask is
  * added to the scores (−Infinity blocks).
+ *
+ * A query whose keys are ALL blocked has no distribution to attend with:
+ * PyTorch returns NaN for its output and weights; lmkit returns an attention
+ * result of zeros (so the output is out_proj's bias) and weights of zeros, with
+ * zero gradients, so one padded row cannot poison a batch.
+ *
+ * Options as PyTorch's: `kdim`/`vdim` (keys and values of other widths; the
+ * in-projection is then three parameters q_proj_weight (E, E), k_proj_weight
+ * (E, kdim), v_proj_weight (E, vdim)), `addBiasKV` (learned bias_k, bias_v
+ * (1, 1, E) appended to the projected keys and values as one more key) and
+ * `addZeroAttn` (a key and value of zeros appended after the heads split). Each
+ * extra key is visible to every query, including under `isCausal`.
  */
 import { attentionProbabilities, scaledDotProductAttention } from '../ops/attention.js';
 import { add } from '../ops/binary.js';
+import { rejectUnknownOptions } from '../options.js';
+import { zeros as zeroTensor } from '../tensor/creation.js';
+import { Tensor as TensorClass } from '../tensor/tensor.js';
 import { cast } from '../ops/cast.js';
 import { dropout } from '../ops/dropout.js';
 import { where } from '../ops/indexing.js';
 import { linear, matmulT } from '../ops/matmul.js';
 import { mean } from '../ops/reduce.js';
-import { expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from '../ops/shape.js';
+import { cat, expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from '../ops/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { FloatDType } from '../tensor/dtype.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { xavierUniform, zeros } from './init.js';
+import { xavierNormal, xavierUniform, zeros } from './init.js';
 import { Linear } from './linear.js';
 import { Module, type ModuleOptions } from './module.js';
 import type { Parameter } from './parameter.js';
@@ -39,7 +54,19 @@ export interface MultiheadAttentionOptions extends ModuleOptions {
   batchFirst?: boolean;
   /** Dropout on the attention probabilities, in training mode (default 0). */
   dropout?: number;
+  /** Width of the keys (default embedDim). */
+  kdim?: number;
+  /** Width of the values (default embedDim). */
+  vdim?: number;
+  /** Learn bias_k and bias_v, appended to the keys and values as one more key (default false). */
+  addBiasKV?: boolean;
+  /** Append a key and value of zeros (default false). */
+  addZeroAttn?: boolean;
 }
+
+const MULTIHEAD_ATTENTION_OPTIONS: readonly (keyof MultiheadAttentionOptions)[] = [
+  'bias', 'batchFirst', 'dropout', 'kdim', 'vdim', 'addBiasKV', 'addZeroAttn', 'dtype', 'generator',
+];
 
 export interface MultiheadAttentionForwardOptions {
   /** (L, S) or (B·numHeads, L, S): bool (int32, nonzero = blocked) or additive float. */
@@ -65,17 +92,28 @@ export class MultiheadAttention extends Module {
   readonly embedDim: number;
   readonly numHeads: number;
   readonly headDim: number;
+  readonly kdim: number;
+  readonly vdim: number;
   readonly batchFirst: boolean;
   readonly dropout: number;
+  readonly addZeroAttn: boolean;
   /** Generator for attention dropout. */
   readonly generator: Generator;
-  /** W^Q, W^K, W^V stacked: (3E, E). */
-  readonly inProjWeight: Parameter;
+  /** W^Q, W^K, W^V stacked: (3E, E) — null when kdim or vdim differ from embedDim. */
+  readonly inProjWeight: Parameter | null;
+  /** Separate W^Q (E, E), W^K (E, kdim), W^V (E, vdim) when kdim or vdim differ from embedDim. */
+  readonly qProjWeight: Parameter | null;
+  readonly kProjWeight: Parameter | null;
+  readonly vProjWeight: Parameter | null;
   readonly inProjBias: Parameter | null;
+  /** Learned extra key and value (1, 1, E) with `addBiasKV`. */
+  readonly biasK: Parameter | null;
+  readonly biasV: Parameter | null;
   readonly outProj: Linear;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
+    rejectUnknownOptions('MultiheadAttention', options, MULTIHEAD_ATTENTION_OPTIONS);
     requirePositiveInteger('MultiheadAttention', 'embedDim', embedDim);
     requirePositiveInteger('MultiheadAttention', 'numHeads', numHeads);
     if (embedDim % numHeads !== 0) throw new RangeError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
@@ -84,81 +122,75 @@ export class MultiheadAttention extends Module {
     this.embedDim = embedDim;
     this.numHeads = numHeads;
     this.headDim = embedDim / numHeads;
+    this.kdim = options.kdim ?? embedDim;
+    this.vdim = options.vdim ?? embedDim;
+    requirePositiveInteger('MultiheadAttention', 'kdim', this.kdim);
+    requirePositiveInteger('MultiheadAttention', 'vdim', this.vdim);
     this.batchFirst = options.batchFirst ?? false;
     this.dropout = dropoutP;
+    this.addZeroAttn = options.addZeroAttn ?? false;
     this.generator = options.generator ?? defaultGenerator;
     const bias = options.bias ?? true;
-    // PyTorch's names, registered explicitly; the camelCase fields are typed aliases.
-    this.inProjWeight = this.registerParameter('in_proj_weight', emptyParameter([3 * embedDim, embedDim], options.dtype));
-    this.inProjBias = this.registerParameter('in_proj_bias', bias ? emptyParameter([3 * embedDim], options.dtype) : null);
-    this.outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim, { ...options, bias }));
-    // PyTorch's _reset_parameters: xavier-uniform in_proj, zero biases; out_proj keeps Linear's weight init.
-    xavierUniform(this.inProjWeight, options);
+    const { dtype, generator } = options;
+    const parameter = (name: string, shape: number[]): Parameter => this.registerParameter(name, emptyParameter(shape, dtype));
+    // PyTorch's names and registration order; the camelCase fields are typed aliases.
+    const packed = this.kdim === embedDim && this.vdim === embedDim;
+    this.qProjWeight = packed ? null : parameter('q_proj_weight', [embedDim, embedDim]);
+    this.kProjWeight = packed ? null : parameter('k_proj_weight', [embedDim, this.kdim]);
+    this.vProjWeight = packed ? null : parameter('v_proj_weight', [embedDim, this.vdim]);
+    this.inProjWeight = packed ? parameter('in_proj_weight', [3 * embedDim, embedDim]) : null;
+    this.inProjBias = bias ? parameter('in_proj_bias', [3 * embedDim]) : null;
+    this.outProj = this.registerModule('out_proj', new Linear(embedDim, embedDim, { dtype, generator, bias }));
+    const addBiasKV = options.addBiasKV ?? false;
+    this.biasK = addBiasKV ? parameter('bias_k', [1, 1, embedDim]) : null;
+    this.biasV = addBiasKV ? parameter('bias_v', [1, 1, embedDim]) : null;
+    // PyTorch's _reset_parameters: xavier-uniform in-projections, zero biases,
+    // xavier-normal bias_k/bias_v; out_proj keeps Linear's weight init.
+    for (const w of [this.inProjWeight, this.qProjWeight, this.kProjWeight, this.vProjWeight]) if (w) xavierUniform(w, options);
     if (this.inProjBias) zeros(this.inProjBias);
     if (this.outProj.bias) zeros(this.outProj.bias);
+    for (const b of [this.biasK, this.biasV]) if (b) xavierNormal(b, options);
   }
 
   /**
    * Attention of `query` over `key`/`value` (self-attention: pass the same
-   * tensor, or omit key and value). Shapes (L, B, E)/(S, B, E), batch first
-   * (B, L, E)/(B, S, E) with `batchFirst`, or unbatched (L, E)/(S, E).
+   * tensor, or omit key and value). Shapes (L, B, E)/(S, B, kdim)/(S, B, vdim),
+   * batch first (B, L, E)/(B, S, ·) with `batchFirst`, or unbatched (L, E)/(S, ·).
    */
   forward(query: Tensor, key: Tensor = query, value: Tensor = key, options: MultiheadAttentionForwardOptions = {}): MultiheadAttentionResult {
     const E = this.embedDim, H = this.numHeads, D = this.headDim;
     const unbatched = query.ndim === 2;
-    for (const [role, t] of [['query', query], ['key', key], ['value', value]] as const) {
-      if (t.ndim !== query.ndim || (t.ndim !== 3 && !unbatched) || t.shape[t.ndim - 1] !== E) {
-        const layout = unbatched ? `(T, ${E})` : this.batchFirst ? `(B, T, ${E})` : `(T, B, ${E})`;
-        throw new ShapeError(`MultiheadAttention: ${role} has shape ${formatShape(t.shape)}, expected ${layout} like the query ${formatShape(query.shape)}`);
-      }
-    }
-    // Work batch-first: (B, T, E).
+    this.#checkWidths(query, key, value, unbatched);
+    // Work batch-first: (B, T, ·).
     const toBatchFirst = (t: Tensor): Tensor => (unbatched ? unsqueeze(t, 0) : this.batchFirst ? t : transpose(t, 0, 1));
-    const selfAttention = query === key && key === value;
-    const sameKeyValue = key === value;
     const q3 = toBatchFirst(query);
-    const k3 = selfAttention ? q3 : toBatchFirst(key);
-    const v3 = sameKeyValue ? k3 : toBatchFirst(value);
+    const k3 = query === key ? q3 : toBatchFirst(key);
+    const v3 = key === value ? k3 : toBatchFirst(value);
     const [B, L] = q3.shape, S = k3.shape[1];
     if (k3.shape[0] !== B || v3.shape[0] !== B || v3.shape[1] !== S) {
       throw new ShapeError(`MultiheadAttention: query ${formatShape(query.shape)}, key ${formatShape(key.shape)} and value ${formatShape(value.shape)} disagree in batch size or key length`);
     }
-
-    // Projections. (B, T, n·E) → (n, B, H, T, D) with one permute copy, then unbind into views.
-    const headsOf = (projected: Tensor, count: number, length: number): Tensor[] =>
-      unbind(permute(reshape(projected, [B, length, count, H, D]), [2, 0, 3, 1, 4]), 0);
-    const rows = (start: number, count: number): [Tensor, Tensor | null] => [
-      slice(this.inProjWeight, 0, start * E, (start + count) * E),
-      this.inProjBias && slice(this.inProjBias, 0, start * E, (start + count) * E),
-    ];
-    let q: Tensor, k: Tensor, v: Tensor;
-    if (selfAttention) {
-      [q, k, v] = headsOf(linear(q3, this.inProjWeight, this.inProjBias), 3, L);
-    } else {
-      [q] = headsOf(linear(q3, ...rows(0, 1)), 1, L);
-      if (sameKeyValue) {
-        [k, v] = headsOf(linear(k3, ...rows(1, 2)), 2, S);
-      } else {
-        [k] = headsOf(linear(k3, ...rows(1, 1)), 1, S);
-        [v] = headsOf(linear(v3, ...rows(2, 1)), 1, S);
-      }
+    let [q, k, v] = this.#projectHeads(q3, k3, v3);
+    let mask = this.#combinedMask(options, B, L, S, q.dtype as FloatDType, unbatched);
+    let isCausal = options.isCausal ?? false;
+    const extraKeys = (this.biasK ? 1 : 0) + (this.addZeroAttn ? 1 : 0);
+    if (extraKeys > 0) {
+      [k, v] = this.#appendExtraKeys(k, v);
+      mask = extendMask(mask, isCausal, L, S, extraKeys, q.dtype as FloatDType);
+      isCausal = false; // folded into the mask: the extra keys stay visible to every query
     }
+    const keyLength = S + extraKeys;
 
-    const mask = this.#combinedMask(options, B, L, S, q.dtype as FloatDType, unbatched);
-    const isCausal = options.isCausal ?? false;
     const applyDropout = this.training && this.dropout > 0;
     let probabilities: Tensor | null = null;
     if (options.needWeights || applyDropout) {
       // Explicit (B·H, L, S) probabilities: the weights asked for, or needed for dropout.
-      const maskBatches = mask ? (mask.size === L * S ? 1 : B * H) : 1;
-      probabilities = attentionProbabilities(reshape(q, [B * H, L, D]), reshape(k, [B * H, S, D]), mask && reshape(mask, [maskBatches, L, S]), {
-        batchHeads: B * H, queryLength: L, keyLength: S, scale: 1 / Math.sqrt(D), causal: isCausal, maskBatchStride: maskBatches === 1 ? 0 : L * S,
-      });
+      probabilities = this.#probabilities(q, k, mask, isCausal, L, keyLength);
     }
     let heads: Tensor; // (B, H, L, D)
     if (applyDropout && probabilities) {
       probabilities = dropout(probabilities, this.dropout, true, this.generator);
-      heads = reshape(matmulT(probabilities, reshape(v, [B * H, S, D])), [B, H, L, D]);
+      heads = reshape(matmulT(probabilities, reshape(v, [B * H, keyLength, D])), [B, H, L, D]);
     } else {
       heads = scaledDotProductAttention(q, k, v, { isCausal, attnMask: mask });
     }
@@ -168,11 +200,76 @@ export class MultiheadAttention extends Module {
 
     let weights: Tensor | null = null;
     if (options.needWeights && probabilities) {
-      const perHead = reshape(probabilities, [B, H, L, S]);
+      const perHead = reshape(probabilities, [B, H, L, keyLength]);
       weights = options.averageAttnWeights ?? true ? mean(perHead, 1) : perHead;
       if (unbatched) weights = squeeze(weights, 0);
     }
     return { output, weights };
+  }
+
+  /** Query width embedDim, key width kdim, value width vdim, all with the query's rank. */
+  #checkWidths(query: Tensor, key: Tensor, value: Tensor, unbatched: boolean): void {
+    const widths = [['query', query, this.embedDim], ['key', key, this.kdim], ['value', value, this.vdim]] as const;
+    for (const [role, t, width] of widths) {
+      if (t.ndim !== query.ndim || (t.ndim !== 3 && !unbatched) || t.shape[t.ndim - 1] !== width) {
+        const layout = unbatched ? `(T, ${width})` : this.batchFirst ? `(B, T, ${width})` : `(T, B, ${width})`;
+        throw new ShapeError(`MultiheadAttention: ${role} has shape ${formatShape(t.shape)}, expected ${layout} like the query ${formatShape(query.shape)}`);
+      }
+    }
+  }
+
+  /**
+   * In-projections, split into heads (B, H, T, D). With the packed (3E, E)
+   * weight, self-attention is one GEMM and shared key/value input one more.
+   */
+  #projectHeads(q3: Tensor, k3: Tensor, v3: Tensor): [Tensor, Tensor, Tensor] {
+    const E = this.embedDim, H = this.numHeads, D = this.headDim, B = q3.shape[0], L = q3.shape[1], S = k3.shape[1];
+    // (B, T, n·E) → (n, B, H, T, D) with one permute copy, then unbind into views.
+    const headsOf = (projected: Tensor, count: number, length: number): Tensor[] =>
+      unbind(permute(reshape(projected, [B, length, count, H, D]), [2, 0, 3, 1, 4]), 0);
+    const biasRows = (start: number, count: number): Tensor | null => this.inProjBias && slice(this.inProjBias, 0, start * E, (start + count) * E);
+    const packed = this.inProjWeight;
+    if (!packed) {
+      const separate = [[q3, this.qProjWeight], [k3, this.kProjWeight], [v3, this.vProjWeight]] as const;
+      const [q, k, v] = separate.map(([x, w], i) => headsOf(linear(x, w as Tensor, biasRows(i, 1)), 1, x.shape[1])[0]);
+      return [q, k, v];
+    }
+    const rows = (start: number, count: number): [Tensor, Tensor | null] => [slice(packed, 0, start * E, (start + count) * E), biasRows(start, count)];
+    if (q3 === k3 && k3 === v3) {
+      const [q, k, v] = headsOf(linear(q3, packed, this.inProjBias), 3, L);
+      return [q, k, v];
+    }
+    const [q] = headsOf(linear(q3, ...rows(0, 1)), 1, L);
+    if (k3 === v3) {
+      const [k, v] = headsOf(linear(k3, ...rows(1, 2)), 2, S);
+      return [q, k, v];
+    }
+    return [q, headsOf(linear(k3, ...rows(1, 1)), 1, S)[0], headsOf(linear(v3, ...rows(2, 1)), 1, S)[0]];
+  }
+
+  /** bias_k/bias_v (addBiasKV), then a zero key and value (addZeroAttn), appended as keys S, S + 1 of every head. */
+  #appendExtraKeys(k: Tensor, v: Tensor): [Tensor, Tensor] {
+    const [B, H, , D] = k.shape;
+    if (this.biasK && this.biasV) {
+      const asHeads = (b: Tensor): Tensor => expand(permute(reshape(b, [1, 1, H, D]), [0, 2, 1, 3]), [B, H, 1, D]);
+      k = cat([k, asHeads(this.biasK)], 2);
+      v = cat([v, asHeads(this.biasV)], 2);
+    }
+    if (this.addZeroAttn) {
+      const zero = zeroTensor([B, H, 1, D], { dtype: k.dtype });
+      k = cat([k, zero], 2);
+      v = cat([v, zero], 2);
+    }
+    return [k, v];
+  }
+
+  /** softmax(q kᵀ/√D + mask) as (B·H, L, S); rows with every key blocked are zeros (see attentionProbabilities). */
+  #probabilities(q: Tensor, k: Tensor, mask: Tensor | null, isCausal: boolean, L: number, S: number): Tensor {
+    const batchHeads = q.shape[0] * q.shape[1], D = this.headDim;
+    const maskBatches = mask && mask.size !== L * S ? batchHeads : 1;
+    return attentionProbabilities(reshape(q, [batchHeads, L, D]), reshape(k, [batchHeads, S, D]), mask && reshape(mask, [maskBatches, L, S]), {
+      batchHeads, queryLength: L, keyLength: S, scale: 1 / Math.sqrt(D), causal: isCausal, maskBatchStride: maskBatches === 1 ? 0 : L * S,
+    });
   }
 
   /**
@@ -208,4 +305,22 @@ export class MultiheadAttention extends Module {
   protected override extraRepr(): string {
     return `embedDim=${this.embedDim}, numHeads=${this.numHeads}, batchFirst=${this.batchFirst}${this.dropout ? `, dropout=${this.dropout}` : ''}`;
   }
+}
+
+/**
+ * The mask once keys S … S + extra − 1 are appended: `isCausal` folded in over
+ * the original keys, and the extra keys unblocked (PyTorch pads its masks with
+ * zeros for bias_k/bias_v and the zero key). Null when nothing is masked.
+ */
+function extendMask(mask: Tensor | null, isCausal: boolean, L: number, S: number, extra: number, dtype: FloatDType): Tensor | null {
+  if (!mask && !isCausal) return null;
+  let base = mask;
+  if (isCausal) {
+    const causal = new Float64Array(L * S);
+    for (let i = 0; i < L; i++) causal.fill(-Infinity, i * S + Math.max(0, i + S - L + 1), (i + 1) * S);
+    const causalTensor = new TensorClass(dtype === 'float32' ? Float32Array.from(causal) : causal, [L, S]);
+    base = base ? add(base, causalTensor) : causalTensor;
+  }
+  const padded = base as Tensor;
+  return cat([padded, zeroTensor([...padded.shape.slice(0, -1), extra], { dtype })], -1);
 }

@@ -3,6 +3,7 @@
  * Linear module). One GEMM over all leading dims, W read transposed in place.
  */
 import { linear } from '../ops/matmul.js';
+import { rejectUnknownOptions } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { layerDefaults } from './init.js';
 import { Module, type ModuleOptions } from './module.js';
@@ -14,6 +15,8 @@ export interface LinearOptions extends ModuleOptions {
   bias?: boolean;
 }
 
+const LINEAR_OPTIONS: readonly (keyof LinearOptions)[] = ['bias', 'dtype', 'generator'];
+
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
@@ -22,6 +25,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    rejectUnknownOptions('Linear', options, LINEAR_OPTIONS);
     requirePositiveInteger('Linear', 'inFeatures', inFeatures);
     requirePositiveInteger('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;

@@ -4,6 +4,7 @@
  * fused kernel pair. Weight starts at ones, bias at zeros (PyTorch).
  */
 import { layerNorm } from '../ops/norm.js';
+import { rejectUnknownOptions } from '../options.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ones, zeros } from './init.js';
@@ -19,6 +20,8 @@ export interface LayerNormOptions extends Omit<ModuleOptions, 'generator'> {
   bias?: boolean;
 }
 
+const LAYER_NORM_OPTIONS: readonly (keyof LayerNormOptions)[] = ['eps', 'elementwiseAffine', 'bias', 'dtype'];
+
 export class LayerNorm extends Module {
   readonly normalizedShape: readonly number[];
   readonly eps: number;
@@ -27,6 +30,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    rejectUnknownOptions('LayerNorm', options, LAYER_NORM_OPTIONS);
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (shape.length === 0) throw new RangeError('LayerNorm: normalizedShape must have at least one dim');
     for (const d of shape) requirePositiveInteger('LayerNorm', 'normalizedShape', d);

@@ -7,6 +7,7 @@
 import { reshape, slice, stack, unsqueeze } from '../ops/shape.js';
 import { cos, exp, sin } from '../ops/unary.js';
 import { mul } from '../ops/binary.js';
+import { rejectUnknownOptions } from '../options.js';
 import { noGrad } from '../autograd/mode.js';
 import { arange } from '../tensor/creation.js';
 import type { FloatDType } from '../tensor/dtype.js';
@@ -30,6 +31,8 @@ export interface LearnedPositionEmbeddingOptions extends ModuleOptions {
   std?: number;
 }
 
+const LEARNED_POSITION_OPTIONS: readonly (keyof LearnedPositionEmbeddingOptions)[] = ['std', 'dtype', 'generator'];
+
 /** A trained vector per position (GPT-2's wpe): weight (maxLength, dim). */
 export class LearnedPositionEmbedding extends Module {
   readonly maxLength: number;
@@ -38,6 +41,7 @@ export class LearnedPositionEmbedding extends Module {
 
   constructor(maxLength: number, dim: number, options: LearnedPositionEmbeddingOptions = {}) {
     super();
+    rejectUnknownOptions('LearnedPositionEmbedding', options, LEARNED_POSITION_OPTIONS);
     requirePositiveInteger('LearnedPositionEmbedding', 'maxLength', maxLength);
     requirePositiveInteger('LearnedPositionEmbedding', 'dim', dim);
     this.maxLength = maxLength;
@@ -65,6 +69,8 @@ export interface SinusoidalPositionEncodingOptions {
   base?: number;
 }
 
+const SINUSOIDAL_OPTIONS: readonly (keyof SinusoidalPositionEncodingOptions)[] = ['dtype', 'maxLength', 'base'];
+
 /**
  * Fixed encodings (Vaswani et al. 2017; seed 002):
  *   PE(pos, 2i) = sin(pos / 10000^(2i/d)),   PE(pos, 2i+1) = cos(pos / 10000^(2i/d)).
@@ -79,6 +85,7 @@ export class SinusoidalPositionEncoding extends Module {
 
   constructor(dim: number, options: SinusoidalPositionEncodingOptions = {}) {
     super();
+    rejectUnknownOptions('SinusoidalPositionEncoding', options, SINUSOIDAL_OPTIONS);
     requirePositiveInteger('SinusoidalPositionEncoding', 'dim', dim);
     this.dim = dim;
     this.maxLength = options.maxLength ?? 1_000_000;

@@ -30,6 +30,8 @@ import { dropout } from '../ops/dropout.js';
 import { linear, matmulT } from '../ops/matmul.js';
 import { cat, squeeze, stack, transpose, unsqueeze } from '../ops/shape.js';
 import { relu, sigmoid, tanh } from '../ops/unary.js';
+import { rejectUnknownOptions } from '../options.js';
+import { zeros } from '../tensor/creation.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -62,6 +64,22 @@ export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: RNNNonlinearity;
 }
 
+export interface LSTMOptions extends RecurrentOptions {
+  /**
+   * LSTM with projections (Sak et al. 2014; PyTorch's proj_size): h_t = W_hr (o ⊙ tanh(c_t))
+   * has this size instead of hiddenSize, with weight_hr_l{k} (projSize, hiddenSize).
+   * Must be < hiddenSize; default 0 = no projection.
+   */
+  projSize?: number;
+}
+
+const RECURRENT_OPTIONS: readonly (keyof RecurrentOptions)[] = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype', 'generator'];
+const KNOWN_OPTIONS: Record<CellKind, readonly string[]> = {
+  rnn: [...RECURRENT_OPTIONS, 'nonlinearity'],
+  lstm: [...RECURRENT_OPTIONS, 'projSize'],
+  gru: RECURRENT_OPTIONS,
+};
+
 /** Output of RNN and GRU: all top-layer states and the final state of every layer/direction. */
 export interface RecurrentResult {
   /** (T, B, D·H), or (B, T, D·H) with batchFirst. */
@@ -81,37 +99,42 @@ function activate(x: Tensor, nonlinearity: RNNNonlinearity): Tensor {
   return nonlinearity === 'tanh' ? tanh(x) : nonlinearity === 'relu' ? relu(x) : sigmoid(x);
 }
 
-/** Elman step; `xProj` = W_ih x + b_ih + b_hh. A null h is the zero state (skips the recurrent GEMM). */
-function elmanStep(xProj: Tensor, h: Tensor | null, weightHh: Tensor, nonlinearity: RNNNonlinearity): Tensor {
-  return activate(h ? add(xProj, matmulT(h, weightHh, false, true)) : xProj, nonlinearity);
+/*
+ * The steps take the previous state as a tensor, never null: a missing h0 is
+ * a zero tensor that still goes through W_hh, so W_hh gets PyTorch's (zero)
+ * gradient from it rather than none at all.
+ */
+
+/** The zero initial state of `rows` × `size` for a step whose input projection is `xProj`. */
+function zeroState(xProj: Tensor, size: number): Tensor {
+  return zeros([xProj.shape[0], size], { dtype: xProj.dtype });
 }
 
-/** LSTM step; `xProj` = W_ih x + b_ih + b_hh, gates stacked i, f, g, o. */
-function lstmStep(xProj: Tensor, h: Tensor | null, c: Tensor | null, weightHh: Tensor): [Tensor, Tensor] {
-  const gates = h ? add(xProj, matmulT(h, weightHh, false, true)) : xProj;
+/** Elman step; `xProj` = W_ih x + b_ih + b_hh. */
+function elmanStep(xProj: Tensor, h: Tensor, weightHh: Tensor, nonlinearity: RNNNonlinearity): Tensor {
+  return activate(add(xProj, matmulT(h, weightHh, false, true)), nonlinearity);
+}
+
+/** LSTM step; `xProj` = W_ih x + b_ih + b_hh, gates stacked i, f, g, o; `weightHr` projects h (projSize). */
+function lstmStep(xProj: Tensor, h: Tensor, c: Tensor, weightHh: Tensor, weightHr: Tensor | null = null): [Tensor, Tensor] {
+  const gates = add(xProj, matmulT(h, weightHh, false, true));
   const [gi, gf, gg, go] = chunk(gates, 4, -1);
   const input = sigmoid(gi), forget = sigmoid(gf), candidate = tanh(gg), output = sigmoid(go);
-  const cell = c ? add(mul(forget, c), mul(input, candidate)) : mul(input, candidate);
-  return [mul(output, tanh(cell)), cell];
+  const cell = add(mul(forget, c), mul(input, candidate));
+  const hidden = mul(output, tanh(cell));
+  return [weightHr ? matmulT(hidden, weightHr, false, true) : hidden, cell];
 }
 
 /** GRU step; `xProj` = W_ih x + b_ih (b_hh stays per step: b_hn sits inside r ⊙ (·)), gates r, z, n. */
-function gruStep(xProj: Tensor, h: Tensor | null, weightHh: Tensor, biasHh: Tensor | null): Tensor {
+function gruStep(xProj: Tensor, h: Tensor, weightHh: Tensor, biasHh: Tensor | null): Tensor {
   const hiddenSize = weightHh.shape[1];
-  const hProj = h ? (biasHh ? add(matmulT(h, weightHh, false, true), biasHh) : matmulT(h, weightHh, false, true)) : biasHh;
+  const hProj = biasHh ? add(matmulT(h, weightHh, false, true), biasHh) : matmulT(h, weightHh, false, true);
   const [xRZ, xN] = split(xProj, [2 * hiddenSize, hiddenSize], -1);
-  let rz: Tensor, hN: Tensor | null = null;
-  if (hProj) {
-    const [hRZ, hn] = split(hProj, [2 * hiddenSize, hiddenSize], -1);
-    rz = sigmoid(add(xRZ, hRZ));
-    hN = hn;
-  } else {
-    rz = sigmoid(xRZ);
-  }
-  const [reset, update] = chunk(rz, 2, -1);
-  const candidate = tanh(hN ? add(xN, mul(reset, hN)) : xN);
-  // (1 − z) ⊙ n + z ⊙ h  =  n + z ⊙ (h − n);  with h = 0 it is n − z ⊙ n.
-  return h ? add(candidate, mul(update, sub(h, candidate))) : sub(candidate, mul(update, candidate));
+  const [hRZ, hN] = split(hProj, [2 * hiddenSize, hiddenSize], -1);
+  const [reset, update] = chunk(sigmoid(add(xRZ, hRZ)), 2, -1);
+  const candidate = tanh(add(xN, mul(reset, hN)));
+  // (1 − z) ⊙ n + z ⊙ h  =  n + z ⊙ (h − n).
+  return add(candidate, mul(update, sub(h, candidate)));
 }
 
 // ---------------------------------------------------------------- stacked, bidirectional layers
@@ -125,14 +148,17 @@ export abstract class RNNBase extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** Size of h (LSTM's projSize), or 0 when h has hiddenSize entries. */
+  readonly projSize: number;
   /** Generator for the between-layer dropout masks. */
   readonly generator: Generator;
   readonly #kind: CellKind;
   readonly #nonlinearity: RNNNonlinearity;
 
-  protected constructor(kind: CellKind, inputSize: number, hiddenSize: number, options: RNNOptions) {
+  protected constructor(kind: CellKind, inputSize: number, hiddenSize: number, options: RNNOptions & LSTMOptions) {
     super();
     const name = CLASS_NAME[kind];
+    rejectUnknownOptions(name, options, KNOWN_OPTIONS[kind]);
     requirePositiveInteger(name, 'inputSize', inputSize);
     requirePositiveInteger(name, 'hiddenSize', hiddenSize);
     const numLayers = options.numLayers ?? 1;
@@ -143,10 +169,15 @@ export abstract class RNNBase extends Module {
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu' && nonlinearity !== 'sigmoid') {
       throw new RangeError(`${name}: nonlinearity must be 'tanh', 'relu' or 'sigmoid', got '${String(nonlinearity)}'`);
     }
+    const projSize = options.projSize ?? 0;
+    if (!Number.isInteger(projSize) || projSize < 0 || projSize >= hiddenSize) {
+      throw new RangeError(`${name}: projSize must be an integer in [0, hiddenSize = ${hiddenSize}), got ${projSize}`);
+    }
     this.#kind = kind;
     this.#nonlinearity = nonlinearity;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
+    this.projSize = projSize;
     this.numLayers = numLayers;
     this.bias = options.bias ?? true;
     this.batchFirst = options.batchFirst ?? false;
@@ -155,21 +186,28 @@ export abstract class RNNBase extends Module {
     this.generator = options.generator ?? defaultGenerator;
     const gates = GATE_COUNT[kind] * hiddenSize;
     const directions = this.bidirectional ? 2 : 1;
+    const stateSize = this.stateSize;
     const created: Tensor[] = [];
-    // PyTorch's order: for each layer, for each direction: weight_ih, weight_hh, bias_ih, bias_hh.
+    // PyTorch's order: for each layer, for each direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr.
     for (let layer = 0; layer < numLayers; layer++) {
-      const layerInput = layer === 0 ? inputSize : hiddenSize * directions;
+      const layerInput = layer === 0 ? inputSize : stateSize * directions;
       for (let dir = 0; dir < directions; dir++) {
         const suffix = parameterSuffix(layer, dir);
         created.push(this.registerParameter(`weight_ih${suffix}`, emptyParameter([gates, layerInput], options.dtype)));
-        created.push(this.registerParameter(`weight_hh${suffix}`, emptyParameter([gates, hiddenSize], options.dtype)));
+        created.push(this.registerParameter(`weight_hh${suffix}`, emptyParameter([gates, stateSize], options.dtype)));
         if (this.bias) {
           created.push(this.registerParameter(`bias_ih${suffix}`, emptyParameter([gates], options.dtype)));
           created.push(this.registerParameter(`bias_hh${suffix}`, emptyParameter([gates], options.dtype)));
         }
+        if (projSize > 0) created.push(this.registerParameter(`weight_hr${suffix}`, emptyParameter([projSize, hiddenSize], options.dtype)));
       }
     }
     layerDefaults.recurrent(created, hiddenSize, options);
+  }
+
+  /** Size of h: projSize when set, else hiddenSize. */
+  get stateSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
   /** Run all layers; `c0` only for LSTM. */
@@ -186,15 +224,16 @@ export abstract class RNNBase extends Module {
     let x = unbatched ? unsqueeze(input, 1) : this.batchFirst ? transpose(input, 0, 1) : input;
     const [steps, batch] = x.shape;
     if (steps === 0) throw new ShapeError(`${name}: input has no timesteps (shape ${formatShape(input.shape)})`);
-    const expectedState = unbatched ? [stateCount, this.hiddenSize] : [stateCount, batch, this.hiddenSize];
-    const states = (t: Tensor | null, role: string): Tensor[] | null => {
+    const states = (t: Tensor | null, role: string, size: number): Tensor[] | null => {
       if (!t) return null;
-      if (t.ndim !== expectedState.length || t.shape.some((d, i) => d !== expectedState[i])) {
-        throw new ShapeError(`${name}: ${role} has shape ${formatShape(t.shape)}, expected ${formatShape(expectedState)} (numLayers·directions, B, hiddenSize)`);
+      const expected = unbatched ? [stateCount, size] : [stateCount, batch, size];
+      if (t.ndim !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+        const sizeName = size === this.hiddenSize ? 'hiddenSize' : 'projSize';
+        throw new ShapeError(`${name}: ${role} has shape ${formatShape(t.shape)}, expected ${formatShape(expected)} (numLayers·directions, B, ${sizeName})`);
       }
       return unbind(unbatched ? unsqueeze(t, 1) : t, 0);
     };
-    const initialH = states(h0, 'h0'), initialC = states(c0, 'c0');
+    const initialH = states(h0, 'h0', this.stateSize), initialC = states(c0, 'c0', this.hiddenSize);
     const finalH: Tensor[] = [], finalC: Tensor[] = [];
     for (let layer = 0; layer < this.numLayers; layer++) {
       const outputs: Tensor[] = [];
@@ -204,22 +243,23 @@ export abstract class RNNBase extends Module {
         const weightHh = this.registeredParameter(`weight_hh${suffix}`);
         const biasIh = this.bias ? this.registeredParameter(`bias_ih${suffix}`) : null;
         const biasHh = this.bias ? this.registeredParameter(`bias_hh${suffix}`) : null;
+        const weightHr = this.projSize > 0 ? this.registeredParameter(`weight_hr${suffix}`) : null;
         // All timesteps' input projections in one GEMM: (T, B, in) → (T, B, G·H).
         const projectionBias = kind === 'gru' || !biasIh || !biasHh ? biasIh : add(biasIh, biasHh);
         const projected = unbind(linear(x, weightIh, projectionBias), 0);
         const index = layer * directions + dir;
-        let h = initialH ? initialH[index] : null;
-        let c = initialC ? initialC[index] : null;
+        let h = initialH ? initialH[index] : zeroState(projected[0], this.stateSize);
+        let c = initialC ? initialC[index] : kind === 'lstm' ? zeroState(projected[0], this.hiddenSize) : null;
         const hs = new Array<Tensor>(steps);
         for (let s = 0; s < steps; s++) {
           const t = dir === 0 ? s : steps - 1 - s;
-          if (kind === 'lstm') [h, c] = lstmStep(projected[t], h, c, weightHh);
+          if (kind === 'lstm') [h, c] = lstmStep(projected[t], h, c as Tensor, weightHh, weightHr);
           else if (kind === 'gru') h = gruStep(projected[t], h, weightHh, biasHh);
           else h = elmanStep(projected[t], h, weightHh, this.#nonlinearity);
           hs[t] = h;
         }
         outputs.push(stack(hs, 0));
-        finalH.push(h as Tensor);
+        finalH.push(h);
         if (c) finalC.push(c);
       }
       x = directions === 2 ? cat(outputs, -1) : outputs[0];
@@ -239,6 +279,7 @@ export abstract class RNNBase extends Module {
   protected override extraRepr(): string {
     const parts = [`${this.inputSize}, ${this.hiddenSize}`];
     if (this.numLayers !== 1) parts.push(`numLayers=${this.numLayers}`);
+    if (this.projSize) parts.push(`projSize=${this.projSize}`);
     if (this.#kind === 'rnn' && this.#nonlinearity !== 'tanh') parts.push(`nonlinearity='${this.#nonlinearity}'`);
     if (!this.bias) parts.push('bias=false');
     if (this.batchFirst) parts.push('batchFirst=true');
@@ -270,11 +311,11 @@ export class RNN extends RNNBase {
 
 /** Long short-term memory (Hochreiter & Schmidhuber 1997; seed 002). */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
     super('lstm', inputSize, hiddenSize, options);
   }
 
-  /** input (T, B, in) [batchFirst: (B, T, in)]; h0 and c0 (numLayers·D, B, H), both or neither (zeros). */
+  /** input (T, B, in) [batchFirst: (B, T, in)]; h0 (numLayers·D, B, projSize or H) and c0 (numLayers·D, B, H), both or neither (zeros). */
   forward(input: Tensor, h0: Tensor | null = null, c0: Tensor | null = null): LSTMResult {
     if ((h0 === null) !== (c0 === null)) throw new Error('LSTM: pass both h0 and c0, or neither (zero initial state)');
     const { output, hN, cN } = this.run(input, h0, c0);
@@ -301,6 +342,8 @@ export interface CellOptions extends ModuleOptions {
   bias?: boolean;
 }
 
+const CELL_OPTIONS: readonly (keyof CellOptions)[] = ['bias', 'dtype', 'generator'];
+
 /** One step of a recurrent cell, for hand-written loops; PyTorch's RNNCell/LSTMCell/GRUCell names and layouts. */
 export abstract class RNNCellBase extends Module {
   readonly inputSize: number;
@@ -311,6 +354,7 @@ export abstract class RNNCellBase extends Module {
   protected constructor(kind: CellKind, inputSize: number, hiddenSize: number, options: CellOptions) {
     super();
     const name = `${CLASS_NAME[kind]}Cell`;
+    rejectUnknownOptions(name, options, kind === 'rnn' ? [...CELL_OPTIONS, 'nonlinearity'] : CELL_OPTIONS);
     requirePositiveInteger(name, 'inputSize', inputSize);
     requirePositiveInteger(name, 'hiddenSize', hiddenSize);
     this.#kind = kind;
@@ -330,7 +374,7 @@ export abstract class RNNCellBase extends Module {
   }
 
   /** Check shapes, add a batch dim to unbatched input, and project the input. */
-  protected prepare(input: Tensor, states: readonly (Tensor | null)[]): { xProj: Tensor; states: (Tensor | null)[]; unbatched: boolean } {
+  protected prepare(input: Tensor, states: readonly (Tensor | null)[]): { xProj: Tensor; states: Tensor[]; unbatched: boolean } {
     const name = `${CLASS_NAME[this.#kind]}Cell`;
     const unbatched = input.ndim === 1;
     if ((input.ndim !== 2 && !unbatched) || input.shape[input.ndim - 1] !== this.inputSize) {
@@ -338,18 +382,23 @@ export abstract class RNNCellBase extends Module {
     }
     const x = unbatched ? unsqueeze(input, 0) : input;
     const expected = [x.shape[0], this.hiddenSize];
+    const xProj = linear(x, this.registeredParameter('weight_ih'), this.#projectionBias());
     const checked = states.map((s) => {
-      if (!s) return null;
+      if (!s) return zeroState(xProj, this.hiddenSize);
       const t = unbatched ? unsqueeze(s, 0) : s;
       if (t.ndim !== 2 || t.shape[0] !== expected[0] || t.shape[1] !== expected[1]) {
         throw new ShapeError(`${name}: state has shape ${formatShape(s.shape)}, expected ${formatShape(unbatched ? [this.hiddenSize] : expected)}`);
       }
       return t;
     });
+    return { xProj, states: checked, unbatched };
+  }
+
+  /** b_ih + b_hh folded into the input GEMM (GRU keeps b_hh inside the reset product). */
+  #projectionBias(): Tensor | null {
     const biasIh = this.bias ? this.registeredParameter('bias_ih') : null;
     const biasHh = this.bias ? this.registeredParameter('bias_hh') : null;
-    const projectionBias = this.#kind === 'gru' || !biasIh || !biasHh ? biasIh : add(biasIh, biasHh);
-    return { xProj: linear(x, this.registeredParameter('weight_ih'), projectionBias), states: checked, unbatched };
+    return this.#kind === 'gru' || !biasIh || !biasHh ? biasIh : add(biasIh, biasHh);
   }
 
   protected override extraRepr(): string {

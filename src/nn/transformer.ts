@@ -12,6 +12,7 @@
 import { gelu } from '../ops/activations.js';
 import { add } from '../ops/binary.js';
 import { relu } from '../ops/unary.js';
+import { rejectUnknownOptions } from '../options.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { MultiheadAttention } from './attention.js';
@@ -47,6 +48,10 @@ export interface TransformerBlockForwardOptions {
   keyPaddingMask?: Tensor | null;
 }
 
+const TRANSFORMER_BLOCK_OPTIONS: readonly (keyof TransformerBlockOptions)[] = [
+  'ffDim', 'norm', 'causal', 'activation', 'layerNormEps', 'dropout', 'bias', 'dtype', 'generator',
+];
+
 export class TransformerBlock extends Module {
   readonly embedDim: number;
   readonly numHeads: number;
@@ -65,6 +70,7 @@ export class TransformerBlock extends Module {
 
   constructor(embedDim: number, numHeads: number, options: TransformerBlockOptions = {}) {
     super();
+    rejectUnknownOptions('TransformerBlock', options, TRANSFORMER_BLOCK_OPTIONS);
     requirePositiveInteger('TransformerBlock', 'embedDim', embedDim);
     const ffDim = options.ffDim ?? 4 * embedDim;
     requirePositiveInteger('TransformerBlock', 'ffDim', ffDim);

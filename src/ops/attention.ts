@@ -74,21 +74,43 @@ function attentionTangent(
   return out;
 }
 
-/** The explicit probability matrix P (BH, Tq, Tk) — used by the JVP rule and by callers that want attention weights. */
+/**
+ * The explicit probability matrix P (BH, Tq, Tk) — used by the JVP rule and by
+ * callers that want attention weights. A query row whose keys are all blocked
+ * gets zeros, matching the fused op's zero output for it (softmax over no keys
+ * would be NaN), with zero derivatives.
+ */
 export function attentionProbabilities(q3: Tensor, k3: Tensor, mask: Tensor | null, attrs: Pick<AttentionAttrs, 'batchHeads' | 'queryLength' | 'keyLength' | 'scale' | 'causal' | 'maskBatchStride'>): Tensor {
-  let scores = mul(matmulT(q3, k3, false, true), attrs.scale);
-  const additive = new Float64Array(attrs.queryLength * attrs.keyLength);
-  let needsMask = false;
-  const shift = attrs.keyLength - attrs.queryLength;
-  if (attrs.causal) {
-    for (let i = 0; i < attrs.queryLength; i++) for (let j = i + shift + 1; j < attrs.keyLength; j++) { additive[i * attrs.keyLength + j] = -Infinity; needsMask = true; }
+  const scores = mul(matmulT(q3, k3, false, true), attrs.scale);
+  if (!mask && !attrs.causal) return softmax(scores, -1);
+  const { additive, keep } = blockedRowsCleared(mask, attrs);
+  const asTensor = (data: Float64Array, shape: number[]): Tensor => new Tensor(scores.dtype === 'float32' ? Float32Array.from(data) : data, shape);
+  const rows = keep.length / attrs.queryLength;
+  const probabilities = softmax(add(scores, asTensor(additive, [rows, attrs.queryLength, attrs.keyLength])), -1);
+  return keep.every((k) => k === 1) ? probabilities : mul(probabilities, asTensor(keep, [rows, attrs.queryLength, 1]));
+}
+
+/**
+ * The constant additive mask (mask + causal −∞ above the shifted diagonal) as
+ * (maskBatches, Tq, Tk) data, with every fully blocked row replaced by zeros and
+ * flagged 0 in `keep` (1 elsewhere).
+ */
+function blockedRowsCleared(mask: Tensor | null, attrs: Pick<AttentionAttrs, 'queryLength' | 'keyLength' | 'causal' | 'maskBatchStride' | 'batchHeads'>): { additive: Float64Array; keep: Float64Array } {
+  const L = attrs.queryLength, S = attrs.keyLength;
+  const rows = (mask && attrs.maskBatchStride !== 0 ? attrs.batchHeads : 1) * L;
+  const additive = new Float64Array(rows * S);
+  if (mask) additive.set(mask.data);
+  const shift = S - L;
+  if (attrs.causal) for (let r = 0; r < rows; r++) additive.fill(-Infinity, r * S + Math.max(0, (r % L) + shift + 1), (r + 1) * S);
+  const keep = new Float64Array(rows).fill(1);
+  for (let r = 0; r < rows && S > 0; r++) {
+    const row = additive.subarray(r * S, (r + 1) * S);
+    if (row.every((x) => x === -Infinity)) {
+      row.fill(0);
+      keep[r] = 0;
+    }
   }
-  if (needsMask) scores = add(scores, new Tensor(scores.dtype === 'float32' ? Float32Array.from(additive) : additive, [attrs.queryLength, attrs.keyLength]));
-  if (mask) {
-    const maskBatches = attrs.maskBatchStride === 0 ? 1 : attrs.batchHeads;
-    scores = add(scores, reshape(mask, [maskBatches, attrs.queryLength, attrs.keyLength]));
-  }
-  return softmax(scores, -1);
+  return { additive, keep };
 }
 
 export interface AttentionOptions {

@@ -93,7 +93,7 @@ describe('init', () => {
     const lstm = new lm.LSTM(5, 16, { numLayers: 2, generator: g });
     for (const p of lstm.parameters()) assert.ok(stats(p).maxAbs <= 1 / 4, 'recurrent U(±1/√H)');
     const mha = new lm.MultiheadAttention(16, 4, { generator: g });
-    assert.ok(stats(mha.inProjWeight).maxAbs <= Math.sqrt(6 / (16 + 48)), 'in_proj xavier over (3E, E)');
+    assert.ok(stats(mha.inProjWeight as Tensor).maxAbs <= Math.sqrt(6 / (16 + 48)), 'in_proj xavier over (3E, E)');
     assert.equal(stats(mha.inProjBias as Tensor).maxAbs, 0);
     assert.equal(stats(mha.outProj.bias as Tensor).maxAbs, 0);
     const norm = new lm.LayerNorm(6);

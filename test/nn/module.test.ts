@@ -169,7 +169,7 @@ describe('stateDict / loadStateDict', () => {
     model.double();
     assert.equal(model.head.weight.dtype, 'float64');
     const mha = new lm.MultiheadAttention(4, 2).double();
-    assert.equal(mha.inProjWeight.dtype, 'float64', 'typed alias fields follow the registered parameter');
+    assert.equal(mha.inProjWeight?.dtype, 'float64', 'typed alias fields follow the registered parameter');
     assert.ok(mha.parameters().every((p) => p.dtype === 'float64'));
   });
 });

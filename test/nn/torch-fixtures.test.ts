@@ -6,27 +6,15 @@
  * backpropagate Σ_o sum(out_o ⊙ upstream_o) and compare the gradient of every
  * float input and every parameter. In float64 (tight) and float32.
  */
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Module, Tensor, type FloatDType } from '../../src/index.js';
-import { assertClose, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
-import { describeEachBackend } from '../backend/backends.js';
+import { assertClose, readFixture, toTensor, TOLERANCE } from '../helpers/fixtures.js';
+import { checkModuleCase, type Built, type Inputs, type ModuleCase } from '../helpers/module-fixtures.js';
+import { getBackend, setBackend } from '../../src/backend/index.js';
+import { testBackends } from '../backend/backends.js';
 
-interface ModuleCase {
-  name: string;
-  module: string;
-  config: Record<string, unknown>;
-  parameters: Record<string, FixtureTensor>;
-  inputs: Record<string, FixtureTensor>;
-  outputs: Record<string, FixtureTensor>;
-  upstream: Record<string, FixtureTensor>;
-  grads: { inputs: Record<string, FixtureTensor>; parameters: Record<string, FixtureTensor> };
-}
-
-type Inputs = Record<string, Tensor>;
-type Outputs = Record<string, Tensor>;
-interface Built { module: Module; run(inputs: Inputs): Outputs }
 type Config = Record<string, unknown>;
 
 /** Seed 000's network: a = Linear1(x), z = σ(a), b = Linear2(z), ŷ = softmax(b), J = mean −log ŷ_y. */
@@ -113,80 +101,56 @@ function recurrentOptions(c: Config): lm.RecurrentOptions {
 
 const cases = readFixture<{ cases: ModuleCase[] }>('modules.json').cases;
 
-/** Build, load PyTorch's weights, run, backpropagate; compare everything. */
 function checkCase(c: ModuleCase, dtype: FloatDType): void {
-  const tolerance = TOLERANCE[dtype];
   const builder = builders[c.module];
   assert.ok(builder, `no builder for module ${c.module}`);
-  const { module, run } = builder(c.config, dtype);
-  // float64 fixture tensors load into float32 modules too (loadStateDict converts).
-  const state = Object.fromEntries(Object.entries(c.parameters).map(([k, t]) => [k, toTensor(t, 'float64')]));
-  module.loadStateDict(state);
-  const inputs: Inputs = {};
-  for (const [k, t] of Object.entries(c.inputs)) {
-    const x = toTensor(t, dtype);
-    if (x.dtype !== 'int32') x.requiresGrad = true;
-    inputs[k] = x;
-  }
-  const outputs = run(inputs);
-  assert.deepEqual(Object.keys(outputs).sort(), Object.keys(c.outputs).sort(), 'output names');
-  for (const [k, expected] of Object.entries(c.outputs)) assertClose(outputs[k], expected, tolerance, `${c.name} (${dtype}) output ${k}`);
-
-  let objective: Tensor | null = null;
-  for (const [k, u] of Object.entries(c.upstream)) {
-    const term = lm.sum(lm.mul(outputs[k], toTensor(u, dtype)));
-    objective = objective ? lm.add(objective, term) : term;
-  }
-  assert.ok(objective, 'no upstream');
-  objective.backward();
-  for (const [k, expected] of Object.entries(c.grads.inputs)) {
-    const grad = inputs[k].grad;
-    assert.ok(grad, `${c.name}: input ${k} got no gradient`);
-    assertClose(grad, expected, tolerance, `${c.name} (${dtype}) d/d input ${k}`);
-  }
-  const params = new Map(module.namedParameters());
-  assert.deepEqual([...params.keys()].sort(), Object.keys(c.grads.parameters).sort(), 'parameter names');
-  for (const [k, expected] of Object.entries(c.grads.parameters)) {
-    const p = params.get(k) as Tensor;
-    assert.ok(p.grad, `${c.name}: parameter ${k} got no gradient`);
-    assertClose(p.grad, expected, tolerance, `${c.name} (${dtype}) d/d ${k}`);
-  }
+  checkModuleCase(c, builder(c.config, dtype), dtype);
 }
 
 // Every suite below runs once per available backend (js, and native / wasm when
 // they load): the same PyTorch references for every set of kernels.
-describeEachBackend(() => {
-  describe('nn modules against PyTorch (modules.json)', () => {
-    test('the fixture covers every module the harness knows', () => {
-      const modules = new Set(cases.map((c) => c.module));
-      assert.deepEqual([...modules].sort(), Object.keys(builders).sort());
-      assert.ok(cases.length >= 35);
+for (const backend of testBackends()) {
+  describe(`${backend.name} backend`, () => {
+    let previous = 'js';
+    before(() => {
+      previous = getBackend().name;
+      setBackend(backend.name);
     });
+    after(() => setBackend(previous));
+    test('the kernels in use are this backend\'s', () => assert.equal(getBackend().name, backend.name));
 
-    for (const c of cases) {
-      test(`${c.name} float64`, () => checkCase(c, 'float64'));
-      test(`${c.name} float32`, () => checkCase(c, 'float32'));
-    }
+    describe('nn modules against PyTorch (modules.json)', () => {
+      test('the fixture covers every module the harness knows', () => {
+        const modules = new Set(cases.map((c) => c.module));
+        assert.deepEqual([...modules].sort(), Object.keys(builders).sort());
+        assert.ok(cases.length >= 35);
+      });
 
-    test('the parameter order matches PyTorch named_parameters()', () => {
       for (const c of cases) {
-        const { module } = builders[c.module](c.config, 'float64');
-        assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.parameters), c.name);
+        test(`${c.name} float64`, () => checkCase(c, 'float64'));
+        test(`${c.name} float32`, () => checkCase(c, 'float32'));
       }
-    });
 
-    test('single-tensor self-attention (one in-projection GEMM) gets the summed q/k/v gradients', () => {
-      for (const c of cases.filter((x) => x.module === 'MultiheadAttention' && x.name.includes('self'))) {
-        const { module, run } = builders.MultiheadAttention(c.config, 'float64');
-        module.loadStateDict(Object.fromEntries(Object.entries(c.parameters).map(([k, t]) => [k, toTensor(t)])));
-        const x = toTensor(c.inputs.query).requiresGrad_();
-        const outputs = run({ ...Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, toTensor(t)])), query: x, key: x, value: x });
-        for (const [k, expected] of Object.entries(c.outputs)) assertClose(outputs[k], expected, TOLERANCE.float64, `${c.name} ${k}`);
-        lm.add(lm.sum(lm.mul(outputs.output, toTensor(c.upstream.output))), lm.sum(lm.mul(outputs.weights, toTensor(c.upstream.weights)))).backward();
-        const g = c.grads.inputs;
-        const summed = lm.add(lm.add(toTensor(g.query), toTensor(g.key)), toTensor(g.value));
-        assertClose(x.grad as Tensor, summed, TOLERANCE.float64, `${c.name} d/dx`);
-      }
+      test('the parameter order matches PyTorch named_parameters()', () => {
+        for (const c of cases) {
+          const { module } = builders[c.module](c.config, 'float64');
+          assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.parameters), c.name);
+        }
+      });
+
+      test('single-tensor self-attention (one in-projection GEMM) gets the summed q/k/v gradients', () => {
+        for (const c of cases.filter((x) => x.module === 'MultiheadAttention' && x.name.includes('self'))) {
+          const { module, run } = builders.MultiheadAttention(c.config, 'float64');
+          module.loadStateDict(Object.fromEntries(Object.entries(c.parameters).map(([k, t]) => [k, toTensor(t)])));
+          const x = toTensor(c.inputs.query).requiresGrad_();
+          const outputs = run({ ...Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, toTensor(t)])), query: x, key: x, value: x });
+          for (const [k, expected] of Object.entries(c.outputs)) assertClose(outputs[k], expected, TOLERANCE.float64, `${c.name} ${k}`);
+          lm.add(lm.sum(lm.mul(outputs.output, toTensor(c.upstream.output))), lm.sum(lm.mul(outputs.weights, toTensor(c.upstream.weights)))).backward();
+          const g = c.grads.inputs;
+          const summed = lm.add(lm.add(toTensor(g.query), toTensor(g.key)), toTensor(g.value));
+          assertClose(x.grad as Tensor, summed, TOLERANCE.float64, `${c.name} d/dx`);
+        }
+      });
     });
   });
-});
+}
