@@ -263,7 +263,7 @@ export function registerNgram(program: Command): void {
     .option('--discount <D...>', 'ad/kn: fixed discount(s), one for all orders or one per order', numberList('--discount'))
     .option('--discount-fallback [D...]', "use these discounts (default lmplz's 0.5 1 1.5) for orders where they cannot be estimated", numberList('--discount-fallback'))
     .option('--alpha <a>', 'stupid backoff factor', number('--alpha', Number.MIN_VALUE))
-    .option('--prune <counts...>', 'drop n-grams of order k whose count is below the k-th threshold (e.g. 0 1 2 2 2)', numberList('--prune'))
+    .option('--prune <counts...>', 'as lmplz: drop n-grams of order k whose count is at or below the k-th threshold (0 0 1 drops singleton trigrams; the first must be 0)', numberList('--prune'))
     .option('--max-vocab <n>', 'keep only the n most frequent words; the rest become <unk>', integer('--max-vocab', 1))
     .option('--min-word-count <n>', 'words seen fewer than n times become <unk>', integer('--min-word-count', 1))
     .option('--replace-invalid', 'decode invalid UTF-8 as U+FFFD instead of failing')
