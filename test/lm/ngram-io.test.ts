@@ -140,9 +140,12 @@ test('malformed ARPA: errors carry the line number', () => {
   }
 });
 
-test('count pruning drops n-grams below the threshold and keeps distributions normalized', () => {
-  const full = trainNgram(sample, { order: 3, smoothing: 'mkn' });
-  const pruned = trainNgram(sample, { order: 3, smoothing: 'mkn', minCounts: [0, 2, 3] });
+/** The recounts below split on whitespace, as the whitespace unit does. */
+const whitespace = { kind: 'whitespace' } as const;
+
+test('count pruning drops n-grams at or below the threshold (as lmplz --prune) and keeps distributions normalized', () => {
+  const full = trainNgram(sample, { order: 3, smoothing: 'mkn', unit: whitespace });
+  const pruned = trainNgram(sample, { order: 3, smoothing: 'mkn', unit: whitespace, minCounts: [0, 2, 3] });
   assert.equal(pruned.ngramCounts[0], full.ngramCounts[0], 'unigrams are not pruned');
   assert.ok(pruned.ngramCounts[1] < full.ngramCounts[1] && pruned.ngramCounts[2] < full.ngramCounts[2]);
   const m = pruned.model;
@@ -151,16 +154,23 @@ test('count pruning drops n-grams below the threshold and keeps distributions no
     const sum = lp.reduce((a, x) => a + Math.exp(x), 0);
     assert.ok(Math.abs(sum - 1) < 1e-5, `Σp after [${ctx.join(' ')}] = ${sum}`);
   }
-  // every kept trigram occurs at least 3 times: check by recounting
+  // every kept trigram occurs more than 3 times: check by recounting
   const counts = new Map<string, number>();
   for (const l of lines) {
     const seq = ['<s>', ...l.split(/\s+/).filter((w) => w), '</s>'];
     for (let i = 2; i < seq.length; i++) counts.set(seq.slice(i - 2, i + 1).join(' '), (counts.get(seq.slice(i - 2, i + 1).join(' ')) ?? 0) + 1);
   }
   let expected = 0;
-  for (const c of counts.values()) if (c >= 3) expected++;
+  for (const c of counts.values()) if (c > 3) expected++;
   assert.equal(pruned.ngramCounts[2], expected);
-  assert.throws(() => trainNgram(sample, { order: 3, smoothing: 'mkn', minCounts: [0, 3, 2] }), /must not decrease/);
+  let singletons = 0;
+  for (const c of counts.values()) if (c === 1) singletons++;
+  const noSingletons = trainNgram(sample, { order: 3, smoothing: 'mkn', unit: whitespace, minCounts: [0, 0, 1] });
+  assert.equal(noSingletons.ngramCounts[2], full.ngramCounts[2] - singletons, 'lmplz --prune 0 0 1 drops the singleton trigrams');
+  assert.deepEqual(noSingletons.ngramCounts.slice(0, 2), full.ngramCounts.slice(0, 2));
+  assert.deepEqual(trainNgram(sample, { order: 3, smoothing: 'mkn', unit: whitespace, minCounts: [0] }).ngramCounts, full.ngramCounts, '--prune 0 keeps everything');
+  assert.throws(() => trainNgram(sample, { order: 3, smoothing: 'mkn', unit: whitespace, minCounts: [1, 1, 1] }), /unigrams cannot be pruned/);
+  assert.throws(() => trainNgram(sample, { order: 3, smoothing: 'mkn', unit: whitespace, minCounts: [0, 3, 2] }), /must not decrease/);
 });
 
 test('vocabulary limits: rare words become <unk>, which then has real counts', () => {
@@ -171,7 +181,7 @@ test('vocabulary limits: rare words become <unk>, which then has real counts', (
   // <unk> was seen in training, so some bigram <unk> → w exists
   const unkState = m.advance(m.nullState(), 0);
   assert.notEqual(unkState, m.nullState());
-  const r2 = trainNgram(sample, { order: 2, smoothing: 'wb', minWordCount: 3 });
+  const r2 = trainNgram(sample, { order: 2, smoothing: 'wb', unit: whitespace, minWordCount: 3 });
   const freq = new Map<string, number>();
   for (const l of lines) for (const w of l.split(/\s+/).filter((x) => x)) freq.set(w, (freq.get(w) ?? 0) + 1);
   let kept = 0;

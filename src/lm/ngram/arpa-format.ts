@@ -109,7 +109,7 @@ export function unescapeToken(text: string): string {
   return out;
 }
 
-/** Word models are written as is; char and BPE tokens may hold whitespace. */
+/** Word and whitespace models are written as is (their tokens hold no ASCII space); char and BPE tokens may hold whitespace. */
 export function needsEscaping(info: NgramModelInfo): boolean {
-  return info.unit !== undefined && info.unit.kind !== 'word';
+  return info.unit !== undefined && info.unit.kind !== 'word' && info.unit.kind !== 'whitespace';
 }

@@ -4,6 +4,7 @@
  * section, and `\end\`. Every malformed line fails with its line number.
  */
 import { ARPA_LOG_ZERO, ArpaFormatError } from './arpa-format.js';
+import { parseKenlmFloat, splitArpaFields, trimAsciiSpace } from './kenlm-text.js';
 import { ArpaModelBuilder } from './arpa-model-builder.js';
 import type { NgramModel } from './model.js';
 
@@ -38,39 +39,44 @@ function decodeArpaInput(input: string | Uint8Array, source: string): string {
 /** Hands out the lines of the text one at a time (without `\r\n` / `\n`), numbering them for error messages. */
 class ArpaLineReader {
   private position = 0;
-  private lastLength = 0;
+  /** Where the line just read starts, for `unread` (its length may have lost a `\r`). */
+  private lineStart = 0;
   lineNumber = 0;
 
   constructor(
-    private readonly text: string,
+    readonly text: string,
     private readonly source: string,
   ) {}
 
   /** The next line, or undefined at the end of the text (a final `\n` does not start another line). */
   next(): string | undefined {
     const text = this.text;
-    const atEnd = this.position === text.length && text.length > 0 && text[text.length - 1] === '\n';
+    const atEnd = this.position === text.length && text.length > 0 && text.charCodeAt(text.length - 1) === NEWLINE;
     if (this.position > text.length || atEnd) return undefined;
     let end = text.indexOf('\n', this.position);
     if (end < 0) end = text.length;
-    let line = text.slice(this.position, end);
+    this.lineStart = this.position;
     this.position = end + 1;
     this.lineNumber++;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    this.lastLength = line.length;
-    return line;
+    if (end > this.lineStart && text.charCodeAt(end - 1) === CARRIAGE_RETURN) end--;
+    return text.slice(this.lineStart, end);
   }
 
-  /** The next line, trimmed; fails with `endOfFile` when there is none. */
+  /** The next line without surrounding ASCII white space; fails with `endOfFile` when there is none. */
   nextTrimmed(endOfFile: string): string {
     const line = this.next();
     if (line === undefined) return this.fail(endOfFile);
-    return line.trim();
+    return trimAsciiSpace(line);
+  }
+
+  /** Characters after the line just read: what the rest of the file can still hold. */
+  remaining(): number {
+    return Math.max(0, this.text.length - this.position);
   }
 
   /** Step back over the line just read, so that `next` returns it again. */
   unread(): void {
-    this.position -= this.lastLength + 1;
+    this.position = this.lineStart;
     this.lineNumber--;
   }
 
@@ -80,6 +86,9 @@ class ArpaLineReader {
   }
 }
 
+const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
+const BACKSLASH = 92;
 const SECTION_HEADER = /^\\(\d+)-grams:$/;
 const META_PREFIX = '# lmkit-meta:';
 
@@ -118,7 +127,11 @@ function readPreamble(reader: ArpaLineReader): Record<string, unknown> | undefin
   }
 }
 
-/** The `ngram k=<count>` lines, up to a blank line or the first section header. */
+/**
+ * The `ngram k=<count>` lines, up to a blank line or the first section header. A count
+ * the rest of the file cannot hold (an entry of order k takes at least 2k + 2
+ * characters) fails here, before anything is allocated from it.
+ */
 function readDataSection(reader: ArpaLineReader): number[] {
   const declaredCounts: number[] = [];
   for (;;) {
@@ -131,11 +144,16 @@ function readDataSection(reader: ArpaLineReader): number[] {
       reader.unread();
       return declaredCounts;
     }
-    const match = /^ngram\s+(\d+)\s*=\s*(\d+)$/.exec(line);
+    const match = /^ngram[ \t]+(\d+)[ \t]*=[ \t]*(\d+)$/.exec(line);
     if (!match) return reader.fail(`expected 'ngram <order>=<count>' in the \\data\\ section, got '${line}'`);
     const order = Number(match[1]);
     if (order !== declaredCounts.length + 1) reader.fail(`n-gram orders in \\data\\ must be consecutive from 1; got order ${order} after ${declaredCounts.length}`);
-    declaredCounts.push(Number(match[2]));
+    const count = Number(match[2]);
+    const smallestEntry = 2 * order + 2;
+    if (count > reader.remaining() / smallestEntry) {
+      reader.fail(`declares ${match[2]} ${order}-grams, more than the ${reader.remaining()} characters left in the file can hold`);
+    }
+    declaredCounts.push(count);
   }
 }
 
@@ -150,20 +168,20 @@ function readSectionHeader(reader: ArpaLineReader, order: number): void {
   }
 }
 
-/** The entries of one section, up to a blank line, the next `\` line or the end of the file. */
+/** The entries of one section, up to a blank line, the next `\\` line or the end of the file. */
 function readSection(reader: ArpaLineReader, order: number, header: ArpaHeader, builder: ArpaModelBuilder): void {
   const declared = header.declaredCounts[order - 1];
+  const fields: string[] = [];
   let entries = 0;
   for (;;) {
-    const rawLine = reader.next();
-    if (rawLine === undefined) break;
-    const line = rawLine.trim();
-    if (line === '') break;
-    if (line.startsWith('\\')) {
+    const line = reader.next();
+    if (line === undefined) break;
+    if (trimAsciiSpace(line) === '') break;
+    splitArpaFields(line, fields);
+    if (fields[0].charCodeAt(0) === BACKSLASH) {
       reader.unread();
       break;
     }
-    const fields = line.split(/\s+/);
     if (fields.length !== order + 1 && fields.length !== order + 2) {
       reader.fail(`a ${order}-gram entry needs a log10 probability, ${order} word${order > 1 ? 's' : ''} and an optional backoff; got ${fields.length} fields`);
     }
@@ -171,8 +189,8 @@ function readSection(reader: ArpaLineReader, order: number, header: ArpaHeader, 
     if (hasBackoff && order === header.order) reader.fail(`backoff given for a ${order}-gram, the highest order has none`);
     entries++;
     if (entries > declared) reader.fail(`more ${order}-grams than the ${declared} declared in \\data\\`);
-    const logProb = parseLog10(reader, fields[0], 'log10 probability');
-    const logBackoff = hasBackoff ? parseLog10(reader, fields[order + 1], 'log10 backoff') : 0;
+    const logProb = parseLogProbability(reader, fields[0]);
+    const logBackoff = hasBackoff ? parseLogBackoff(reader, fields[order + 1]) : 0;
     if (order === 1) builder.addUnigram(fields[1], logProb, logBackoff);
     else builder.addNgram(fields, order, logProb, logBackoff);
   }
@@ -189,9 +207,23 @@ function readEnd(reader: ArpaLineReader): void {
   }
 }
 
-/** A log10 value; SRILM's −99 (and anything below) stands for log 0. */
-function parseLog10(reader: ArpaLineReader, field: string, what: string): number {
-  const value = Number(field);
-  if (!Number.isFinite(value) || field.trim() === '') reader.fail(`cannot parse ${what} '${field}' as a number`);
+/**
+ * A log10 probability as KenLM reads it (kenlm-text.ts): decimal or `-inf`; SRILM's −99
+ * (and anything below) stands for log 0. KenLM rejects a positive log probability
+ * (lm/read_arpa.hh: "probably because of a bug in IRSTLM") and so do we. KenLM lets
+ * `NaN` through; a NaN probability is never meaningful, so it is an error here.
+ */
+function parseLogProbability(reader: ArpaLineReader, field: string): number {
+  const value = parseKenlmFloat(field);
+  if (value === undefined) return reader.fail(`cannot parse log10 probability '${field}' as a number`);
+  if (value > 0) reader.fail(`positive log10 probability ${field} (a probability above 1); KenLM rejects these too`);
+  return value <= ARPA_LOG_ZERO ? Number.NEGATIVE_INFINITY : value;
+}
+
+/** A log10 backoff: finite, as KenLM requires ("Bad backoff" for NaN and ±inf); ≤ −99 is log 0. */
+function parseLogBackoff(reader: ArpaLineReader, field: string): number {
+  const value = parseKenlmFloat(field);
+  if (value === undefined) return reader.fail(`cannot parse log10 backoff '${field}' as a number`);
+  if (!Number.isFinite(value)) reader.fail(`log10 backoff ${field} is not finite; KenLM rejects it too`);
   return value <= ARPA_LOG_ZERO ? Number.NEGATIVE_INFINITY : value;
 }

@@ -1,21 +1,29 @@
 /**
  * Text → token ids for n-gram models, for the three units the CLI offers.
  *
- * - word: a sentence is a line; tokens are separated by whitespace (JavaScript
- *   `\s`), optionally lowercased; empty lines are skipped. This is lmplz's input
- *   convention, except that lmplz turns an empty line into the sentence `<s> </s>`.
+ * - word: a sentence is a line; words are split as WordTokenizer splits them
+ *   (src/text/word.ts WORD_PATTERN: letter runs with inner apostrophes, digit runs,
+ *   every other symbol alone — "corn?" is `corn ?`), optionally lowercased; the
+ *   literal `<s>`, `</s>`, `<unk>` stay whole. Empty lines are skipped.
+ * - whitespace: as lmplz and query read text — tokens are separated by the six
+ *   ASCII spaces (kenlm-text.ts; no-break space is part of a word), optionally
+ *   lowercased; empty lines are skipped (lmplz turns them into `<s> </s>`). Use it
+ *   to compare with KenLM.
  * - char: tokens are Unicode code points. With padding (sentence markers) each
  *   non-empty line is a sentence and the newline is not a token; without padding
  *   (the default for characters) the text is one continuous stream and `\n` is a
  *   token like any other.
- * - bpe: tokens are the ids of a trained tokenizer (src/text), written as decimal
- *   strings in the model's vocabulary so that ARPA files stay plain text.
+ * - bpe (any tokenizer lmkit saves): tokens are the tokenizer's token strings
+ *   (`idToToken`), so an ARPA file shows words and pieces, not ids. Models written
+ *   before this record no `spelling` and hold decimal id strings; they still load.
  *
  * The literal strings `<s>` and `</s>` are skipped where they appear in text
  * (lmplz --skip_symbols); `<unk>` is skipped in training text and read as the
  * unknown word when scoring.
  */
 import type { Tokenizer } from '../../text/tokenizer.js';
+import { splitWords } from '../../text/word.js';
+import { splitAsciiSpace } from './kenlm-text.js';
 import { BOS, EOS, NgramVocabulary, UNK, UNK_ID } from './vocabulary.js';
 import { growInt32 } from './hash-index.js';
 
@@ -27,20 +35,26 @@ export interface TokenCorpus {
 
 /** What a model's tokens are; stored in the model file so eval/sample tokenize the same way. */
 export type NgramUnitInfo =
-  | { readonly kind: 'word'; readonly lowercase?: boolean }
+  | { readonly kind: 'word' | 'whitespace'; readonly lowercase?: boolean }
   | { readonly kind: 'char' }
-  | { readonly kind: 'bpe'; readonly tokenizer?: string };
+  | { readonly kind: 'bpe'; readonly tokenizer?: string; readonly spelling?: TokenSpelling };
+
+/** How a tokenizer's tokens are spelled in the vocabulary: token strings, or (older models) decimal ids. */
+export type TokenSpelling = 'token' | 'id';
 
 /** A unit ready to use: for bpe it carries the loaded tokenizer. */
 export type NgramUnit =
-  | { readonly kind: 'word'; readonly lowercase?: boolean }
+  | { readonly kind: 'word' | 'whitespace'; readonly lowercase?: boolean }
   | { readonly kind: 'char' }
-  | { readonly kind: 'bpe'; readonly tokenizer: Tokenizer; readonly tokenizerPath?: string };
+  | { readonly kind: 'bpe'; readonly tokenizer: Tokenizer; readonly tokenizerPath?: string; readonly spelling?: TokenSpelling };
 
 export function unitInfo(unit: NgramUnit): NgramUnitInfo {
-  if (unit.kind === 'bpe') return unit.tokenizerPath === undefined ? { kind: 'bpe' } : { kind: 'bpe', tokenizer: unit.tokenizerPath };
-  if (unit.kind === 'word') return unit.lowercase ? { kind: 'word', lowercase: true } : { kind: 'word' };
-  return { kind: 'char' };
+  if (unit.kind === 'bpe') {
+    const spelling = unit.spelling ?? 'token';
+    return unit.tokenizerPath === undefined ? { kind: 'bpe', spelling } : { kind: 'bpe', tokenizer: unit.tokenizerPath, spelling };
+  }
+  if (unit.kind === 'char') return { kind: 'char' };
+  return unit.lowercase ? { kind: unit.kind, lowercase: true } : { kind: unit.kind };
 }
 
 /** Padding default per unit: sentences for words and BPE, a continuous stream for characters. */
@@ -48,7 +62,25 @@ export function defaultPadding(unit: { kind: string }): boolean {
   return unit.kind !== 'char';
 }
 
-const WHITESPACE = /\s+/;
+const SPECIAL_STRINGS = new Set([BOS, EOS, UNK]);
+
+/** WordTokenizer's words, except that `<s>`, `</s>`, `<unk>` between ASCII spaces stay whole. */
+function wordTokens(text: string): string[] {
+  const out: string[] = [];
+  for (const chunk of splitAsciiSpace(text)) {
+    if (SPECIAL_STRINGS.has(chunk)) out.push(chunk);
+    else for (const word of splitWords(chunk)) out.push(word);
+  }
+  return out;
+}
+
+/** The vocabulary string of tokenizer id `id`. */
+function spellToken(unit: { readonly tokenizer: Tokenizer; readonly spelling?: TokenSpelling }, id: number): string {
+  if (unit.spelling === 'id') return String(id);
+  const token = unit.tokenizer.idToToken(id);
+  if (token === undefined) throw new Error(`the tokenizer produced id ${id}, which has no token string`);
+  return token;
+}
 
 /**
  * Split text into token strings, one array per line (per sentence when `padding`).
@@ -73,12 +105,10 @@ export function* textLines(text: string, unit: NgramUnit, padding: boolean): Gen
 
 function lineTokens(line: string, unit: NgramUnit, keepNewline: boolean): string[] {
   switch (unit.kind) {
-    case 'word': {
-      const text = unit.lowercase ? line.toLowerCase() : line;
-      const out: string[] = [];
-      for (const w of text.split(WHITESPACE)) if (w.length > 0) out.push(w);
-      return out;
-    }
+    case 'word':
+      return wordTokens(unit.lowercase ? line.toLowerCase() : line);
+    case 'whitespace':
+      return splitAsciiSpace(unit.lowercase ? line.toLowerCase() : line);
     case 'char': {
       const out = Array.from(line);
       if (keepNewline) out.push('\n');
@@ -86,7 +116,7 @@ function lineTokens(line: string, unit: NgramUnit, keepNewline: boolean): string
     }
     case 'bpe': {
       const ids = unit.tokenizer.encode(keepNewline ? `${line}\n` : line);
-      return ids.map((id) => String(id));
+      return ids.map((id) => spellToken(unit, id));
     }
   }
 }
@@ -100,12 +130,24 @@ export function promptTokens(text: string, unit: NgramUnit): string[] {
 export function detokenize(tokens: readonly string[], unit: NgramUnit): string {
   switch (unit.kind) {
     case 'word':
+    case 'whitespace':
       return tokens.join(' ');
     case 'char':
       return tokens.join('');
     case 'bpe':
-      return unit.tokenizer.decode(tokens.filter((t) => /^\d+$/.test(t)).map(Number));
+      return unit.tokenizer.decode(tokenizerIds(tokens, unit));
   }
+}
+
+/** Tokenizer ids of vocabulary strings; the n-gram specials (`<s>`, `</s>`, `<unk>`) have none and are left out. */
+function tokenizerIds(tokens: readonly string[], unit: { readonly tokenizer: Tokenizer; readonly spelling?: TokenSpelling }): number[] {
+  const ids: number[] = [];
+  for (const token of tokens) {
+    if (SPECIAL_STRINGS.has(token)) continue;
+    const id = unit.spelling === 'id' ? (/^\d+$/.test(token) ? Number(token) : undefined) : unit.tokenizer.tokenToId(token);
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
 }
 
 /** Accumulates ids and segment boundaries into a TokenCorpus. */

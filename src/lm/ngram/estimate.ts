@@ -177,11 +177,14 @@ function orderData(
   };
 }
 
-/** Pruning on raw counts, as lmplz --prune; undefined when nothing can be pruned. */
+/**
+ * Pruning on raw counts, as lmplz --prune ("Prune n-grams with count less than or equal to the
+ * given threshold"); undefined when nothing can be pruned (every count is ≥ 1).
+ */
 function keptByThreshold(table: CountTable, threshold: number): Uint8Array | undefined {
-  if (threshold <= 1) return undefined;
+  if (threshold < 1) return undefined;
   const kept = new Uint8Array(table.size);
-  for (let id = 0; id < table.size; id++) kept[id] = table.counts[id] >= threshold ? 1 : 0;
+  for (let id = 0; id < table.size; id++) kept[id] = table.counts[id] > threshold ? 1 : 0;
   return kept;
 }
 

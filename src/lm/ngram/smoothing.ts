@@ -54,7 +54,10 @@ export interface SmoothingOptions {
   readonly discountFallback?: boolean | readonly number[];
   /** stupid backoff: the constant backoff factor α. Default 0.4. */
   readonly alpha?: number;
-  /** Count pruning: n-grams of order k with raw count < minCounts[k−1] are dropped (k ≥ 2; the last value repeats). */
+  /**
+   * Count pruning as lmplz --prune: n-grams of order k with raw count ≤ minCounts[k−1] are dropped
+   * (k ≥ 2; the last value repeats; 0 keeps everything, so `[0, 0, 1]` drops singleton trigrams).
+   */
   readonly minCounts?: readonly number[];
 }
 
@@ -79,7 +82,8 @@ function validatePruneThresholds(minCounts: readonly number[]): void {
       throw new RangeError(`prune thresholds must not decrease with the order (${i}-grams: ${minCounts[i - 1]}, ${i + 1}-grams: ${minCounts[i]}), so that every kept n-gram keeps its context`);
     }
   }
-  if (minCounts.length > 0 && minCounts[0] > 1) {
+  // lmplz: "threshold for unigram can only be 0 (no pruning)".
+  if (minCounts.length > 0 && minCounts[0] > 0) {
     throw new RangeError(`unigrams cannot be pruned by count (threshold ${minCounts[0]}); limit the vocabulary instead (minWordCount / maxVocab, CLI --min-word-count / --max-vocab)`);
   }
 }
@@ -106,7 +110,7 @@ function validateDiscountOptions(options: SmoothingOptions, order: number): void
   }
 }
 
-/** The pruning threshold of order k: minCounts[k−1], the last value repeating; 0 = keep all. */
+/** The pruning threshold of order k: minCounts[k−1], the last value repeating; counts ≤ it are dropped, so 0 = keep all. */
 export function pruneThreshold(minCounts: readonly number[] | undefined, order: number): number {
   if (!minCounts || minCounts.length === 0) return 0;
   return minCounts[Math.min(order - 1, minCounts.length - 1)];

@@ -1,5 +1,5 @@
 /**
- * `lmkit ngram train | eval | sample | convert | info` — argument parsing and
+ * `lmkit ngram train | eval | query | sample | convert | info` — argument parsing and
  * printing only; the work is in src/lm/ngram/ and src/node/ngram-io.ts.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -9,11 +9,14 @@ import { generate } from '../../lm/generate.js';
 import { SAMPLING_DEFAULTS } from '../../lm/sampling.js';
 import { Generator } from '../../tensor/random.js';
 import {
+  BOS,
   detokenize,
+  EOS,
   defaultPadding,
   NgramVocabulary,
   parseSmoothing,
   promptTokens,
+  textLines,
   textToCorpus,
   trainNgramFromCorpus,
   unitInfo,
@@ -135,9 +138,14 @@ function segments(corpus: TokenCorpus): Int32Array[] {
   return out;
 }
 
-function corpusFor(model: NgramModel, unit: NgramUnit, file: string, replaceInvalid?: boolean): TokenCorpus {
+/** The text of a file as the model's token ids, and as the strings those ids were read from. */
+function corpusFor(model: NgramModel, unit: NgramUnit, file: string, replaceInvalid?: boolean): { corpus: TokenCorpus; spelled: string[] } {
   const text = readTextFile(file, { replace: replaceInvalid });
-  return textToCorpus(text, unit, model.vocab, { grow: false, padding: model.info.padding });
+  const corpus = textToCorpus(text, unit, model.vocab, { grow: false, padding: model.info.padding });
+  // Same tokens in the same order as textToCorpus keeps them (it drops the literal <s> and </s>).
+  const spelled: string[] = [];
+  for (const line of textLines(text, unit, model.info.padding)) for (const token of line) if (token !== BOS && token !== EOS) spelled.push(token);
+  return { corpus, spelled };
 }
 
 function evaluate(modelPath: string, files: string[], flags: EvalFlags): void {
@@ -146,9 +154,9 @@ function evaluate(modelPath: string, files: string[], flags: EvalFlags): void {
   for (const w of model.warnings) process.stderr.write(`warning: ${w}\n`);
   const rows: (string | number)[][] = [];
   for (const file of files) {
-    const corpus = corpusFor(model, unit, file, flags.replaceInvalid);
+    const { corpus, spelled } = corpusFor(model, unit, file, flags.replaceInvalid);
     if (corpus.ids.length === 0) throw new Error(`${file}: no tokens to evaluate`);
-    if (flags.perToken) printPerToken(model, corpus, unit);
+    if (flags.perToken) printPerToken(model, corpus, spelled, unit);
     const r = evaluatePerplexity(model, segments(corpus), { unknownToken: UNK_ID });
     rows.push([file, r.sequences, r.tokens, r.oovs, r.log10Prob, r.perplexity, r.perplexityExcludingOovs, r.crossEntropyBits]);
   }
@@ -156,25 +164,60 @@ function evaluate(modelPath: string, files: string[], flags: EvalFlags): void {
   if (!model.info.normalized) process.stdout.write(`note: ${model.info.smoothing} scores are not normalized probabilities; the perplexity is only indicative\n`);
 }
 
-/** KenLM query's per-word lines: word=id ngram-length log10p … Total: … OOV: … */
-function printPerToken(model: NgramModel, corpus: TokenCorpus, unit: NgramUnit): void {
-  const vocab = model.vocab;
-  for (const seq of segments(corpus)) {
+/** KenLM query's per-word lines: word=id ngram-length log10p … Total: … OOV: … (an OOV shows its own spelling with id 0). */
+function printPerToken(model: NgramModel, corpus: TokenCorpus, spelled: readonly string[], unit: NgramUnit): void {
+  if (spelled.length !== corpus.ids.length) throw new Error(`internal: ${spelled.length} token strings for ${corpus.ids.length} ids`);
+  const show = (text: string): string => (unit.kind === 'word' || unit.kind === 'whitespace' ? text : JSON.stringify(text));
+  for (let s = 0; s + 1 < corpus.starts.length; s++) {
     let state = model.initialState();
     let total = 0;
     let oov = 0;
     const parts: string[] = [];
-    const tokens = model.endToken === undefined ? Array.from(seq) : [...seq, model.endToken];
-    for (const t of tokens) {
-      const s = model.score(state, t);
-      total += s.log10Prob;
+    const positions: number[] = [];
+    for (let i = corpus.starts[s]; i < corpus.starts[s + 1]; i++) positions.push(i);
+    if (model.endToken !== undefined) positions.push(-1);
+    for (const position of positions) {
+      const t = position < 0 ? (model.endToken as number) : corpus.ids[position];
+      const score = model.score(state, t);
+      total += score.log10Prob;
       if (t === UNK_ID) oov++;
-      const shown = unit.kind === 'word' ? vocab.word(t) : JSON.stringify(vocab.word(t));
-      parts.push(`${shown}=${t} ${s.ngramLength} ${s.log10Prob.toPrecision(7)}`);
+      parts.push(`${show(position < 0 ? model.vocab.word(t) : spelled[position])}=${t} ${score.ngramLength} ${score.log10Prob.toPrecision(7)}`);
       state = model.advance(state, t);
     }
     process.stdout.write(`${parts.join('\t')}\tTotal: ${total.toPrecision(7)} OOV: ${oov}\n`);
   }
+}
+
+interface QueryFlags {
+  top: number;
+  unit?: string;
+}
+
+/**
+ * p(· | context) as a table, most likely first: the seed's "cows eat" die. The context
+ * is read mid-sentence unless it starts with `<s>`; words the model does not know read as `<unk>`.
+ */
+function query(modelPath: string, context: string, flags: QueryFlags): void {
+  const model = loadNgramModel(modelPath);
+  const unit = unitForModel(model.info.unit, flags.unit);
+  const words = promptTokens(context, unit);
+  const fromStart = words[0] === BOS;
+  const contextWords = fromStart ? words.slice(1) : words;
+  const unknown = contextWords.filter((w) => !model.vocab.has(w));
+  if (unknown.length > 0) process.stderr.write(`note: context words not in the model's vocabulary (read as <unk>): ${unknown.map((w) => JSON.stringify(w)).join(' ')}\n`);
+  const state = model.stateAfter(contextWords.map((w) => model.vocab.id(w)), fromStart ? model.initialState() : model.nullState());
+  const logProbs = model.nextLogProbs(state);
+  const ranked: number[] = [];
+  for (let id = 0; id < logProbs.length; id++) if (logProbs[id] > Number.NEGATIVE_INFINITY) ranked.push(id);
+  ranked.sort((a, b) => logProbs[b] - logProbs[a] || (model.vocab.word(a) < model.vocab.word(b) ? -1 : 1));
+  const shown = flags.top > 0 ? ranked.slice(0, flags.top) : ranked;
+  const used = model.stateWords(state).map((id) => model.vocab.word(id));
+  const rows = shown.map((id, i) => [i + 1, model.vocab.word(id), Math.exp(logProbs[id]).toPrecision(6), (logProbs[id] / Math.LN10).toPrecision(7)]);
+  const given = fromStart ? [BOS, ...contextWords] : contextWords;
+  process.stdout.write(`p(· | ${words.join(' ')})${used.join(' ') === given.join(' ') ? '' : `: the model knows the context only as [${used.join(' ')}]`}\n`);
+  process.stdout.write(`${formatTable(['rank', 'token', 'probability', 'log10 p'], rows)}\n`);
+  if (shown.length < ranked.length) process.stdout.write(`(${ranked.length - shown.length} more tokens with probability > 0; --top 0 lists all)\n`);
+  if (!model.info.normalized) process.stdout.write(`note: ${model.info.smoothing} scores are not normalized probabilities\n`);
 }
 
 interface SampleFlags {
@@ -247,7 +290,7 @@ function info(modelPath: string): void {
 }
 
 export function registerNgram(program: Command): void {
-  const ngram = program.command('ngram').description('n-gram language models: train (counting + smoothing), evaluate, sample, convert ARPA ↔ binary');
+  const ngram = program.command('ngram').description('n-gram language models: train (counting + smoothing), evaluate, query, sample, convert ARPA ↔ binary');
 
   ngram
     .command('train <file>')
@@ -255,7 +298,11 @@ export function registerNgram(program: Command): void {
     .requiredOption('-o, --output <path>', 'model file to write (.arpa → ARPA; .bin, .lmkit → binary)')
     .option('--order <n>', 'n-gram order (1 = unigram)', integer('--order', 1), 3)
     .option('--smoothing <name>', 'mle | addk (laplace, lidstone) | wb | ad | kn | mkn | stupid', 'mkn')
-    .option('--unit <unit>', 'tokens: word (lines are sentences, split on whitespace) | char | bpe:<tokenizer.json>', 'word')
+    .option(
+      '--unit <unit>',
+      'tokens: word (lines are sentences, words split as the word tokenizer does: "corn?" → corn ?) | whitespace (split on ASCII spaces only, as lmplz) | char | bpe:<tokenizer.json>',
+      'word',
+    )
     .addOption(new Option('--format <format>', 'arpa or binary (default: from the output extension)').argParser(formatFlag))
     .option('--lowercase', 'lowercase text before splitting (word unit)')
     .option('--padding', 'wrap sentences in <s> … </s> (default for word and bpe)')
@@ -264,7 +311,7 @@ export function registerNgram(program: Command): void {
     .option('--discount <D...>', 'ad/kn: fixed discount(s), one for all orders or one per order', numberList('--discount'))
     .option('--discount-fallback [D...]', "use these discounts (default lmplz's 0.5 1 1.5) for orders where they cannot be estimated", numberList('--discount-fallback'))
     .option('--alpha <a>', 'stupid backoff factor', number('--alpha', Number.MIN_VALUE))
-    .option('--prune <counts...>', 'drop n-grams of order k whose count is below the k-th threshold (e.g. 0 1 2 2 2)', numberList('--prune'))
+    .option('--prune <counts...>', 'as lmplz: drop n-grams of order k whose count is at or below the k-th threshold (0 0 1 drops singleton trigrams; the first must be 0)', numberList('--prune'))
     .option('--max-vocab <n>', 'keep only the n most frequent words; the rest become <unk>', integer('--max-vocab', 1))
     .option('--min-word-count <n>', 'words seen fewer than n times become <unk>', integer('--min-word-count', 1))
     .option('--replace-invalid', 'decode invalid UTF-8 as U+FFFD instead of failing')
@@ -279,6 +326,13 @@ export function registerNgram(program: Command): void {
     .option('--per-token', "print every token's log10 probability and matched n-gram length first")
     .option('--replace-invalid', 'decode invalid UTF-8 as U+FFFD instead of failing')
     .action((model: string, files: string[], flags: EvalFlags) => evaluate(model, files, flags));
+
+  ngram
+    .command('query <model> <context>')
+    .description('p(next token | context) as a table, most likely first (context mid-sentence unless it starts with <s>)')
+    .option('--top <n>', 'rows to print (0 = every token with probability > 0)', integer('--top', 0), 20)
+    .option('--unit <unit>', 'override the unit recorded in the model (e.g. bpe:<tokenizer.json>)')
+    .action((model: string, context: string, flags: QueryFlags) => query(model, context, flags));
 
   ngram
     .command('sample <model>')
