@@ -416,49 +416,88 @@ static void gelu_backward(const float *x, const float *bias, long cols, long off
 /* ----------------------------------------------------------- LayerNorm ---- */
 /* LayerNorm (seed 000, CMU 10-301/601 lecture 19; Ba et al. 2016): the js kernel's equations. */
 
-LMK_INLINE double sum_lanes(const float *x, long n) {
-  vf s0 = {0}, s1 = {0};
-  long j = 0;
-  for (; j + 2 * VEC <= n; j += 2 * VEC) {
-    s0 += vload(x + j);
-    s1 += vload(x + j + VEC);
-  }
-  for (; j + VEC <= n; j += VEC) s0 += vload(x + j);
-  double s = vsum(s0 + s1);
-  for (; j < n; j++) s += x[j];
+/* VEC double lanes: each float widened before it is added, so a row whose values share a
+ * large offset (mean 1e4, spread 0.1) keeps its digits — the js kernels' double accumulation. */
+typedef double vd __attribute__((vector_size(VEC * 8)));
+
+/* A macro, not a function: a vd return value would trip GCC's -Wpsabi note on the narrower sets. */
+#define VWIDEN(v) __builtin_convertvector((v), vd)
+LMK_INLINE double vsum_double(vd v) {
+  double s = 0;
+  for (int i = 0; i < VEC; i++) s += v[i];
   return s;
 }
 
-static double sum_row(const float *x, long n) { return sum_lanes(x, n); }
+/* Σ x[0:n] in double lanes. */
+LMK_INLINE double sum_lanes(const float *x, long n) {
+  vd s = {0};
+  long j = 0;
+  for (; j + VEC <= n; j += VEC) s += VWIDEN(vload(x + j));
+  double total = vsum_double(s);
+  for (; j < n; j++) total += x[j];
+  return total;
+}
+
+/*
+ * Σ x[0:n] exactly as the js kernel (reduceRow in src/backend/js/reduce.ts): four double
+ * partial sums over x[i], x[i+1], x[i+2], x[i+3], the tail added to the first, combined as
+ * (s0 + s1) + (s2 + s3). Same order and width on every instruction set, so a float32 sum
+ * has the same bits on every backend.
+ */
+static double sum_row(const float *x, long n) {
+  typedef double vd4 __attribute__((vector_size(32)));
+  typedef float vf4u __attribute__((vector_size(16), aligned(4), may_alias));
+  vd4 partial = {0};
+  long i = 0;
+  for (; i + 4 <= n; i += 4) partial += __builtin_convertvector(*(const vf4u *)(x + i), vd4);
+  double first = partial[0];
+  for (; i < n; i++) first += x[i];
+  return first + partial[1] + (partial[2] + partial[3]);
+}
+
+/*
+ * Σ (x[j] − mean)²: the second of the two passes (mean first, so a common offset does not
+ * cancel). Deviations as (x − hi) − lo in float32 (x − hi exact near the mean, Sterbenz);
+ * their squares have no cancellation left, so float32 lanes combined in double suffice.
+ */
+LMK_INLINE double centered_squares(const float *x, long n, float mean_hi, float mean_lo) {
+  const vf hi = vsplat(mean_hi), lo = vsplat(mean_lo);
+  vf s0 = {0}, s1 = {0};
+  long j = 0;
+  for (; j + 2 * VEC <= n; j += 2 * VEC) {
+    const vf d0 = (vload(x + j) - hi) - lo, d1 = (vload(x + j + VEC) - hi) - lo;
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+  }
+  for (; j + VEC <= n; j += VEC) {
+    const vf d = (vload(x + j) - hi) - lo;
+    s0 += d * d;
+  }
+  double total = vsum(s0 + s1);
+  for (; j < n; j++) {
+    const float d = (x[j] - mean_hi) - mean_lo;
+    total += (double)d * d;
+  }
+  return total;
+}
 
 static void layer_norm_forward(const float *x, const float *weight, const float *bias, float *out,
                                float *mean, float *rstd, long row_begin, long row_end, long cols, float eps) {
   for (long r = row_begin; r < row_end; r++) {
     const float *xr = x + r * cols;
     float *yr = out + r * cols;
+    /* The mean in double lanes, as the js kernel: float32 lanes lost up to 2.8× PyTorch's
+     * float32 error on rows like mean 1e4, std 0.1. */
     const double mean_exact = sum_lanes(xr, cols) / cols;
     /* The mean as float32 hi + lo: x − hi is exact for x near the mean (Sterbenz),
      * so x − μ keeps its digits under a large common offset, as the js kernel's
      * double-precision x − μ does. */
     const float mu = (float)mean_exact, mu_lo = (float)(mean_exact - mu);
-    /* Two passes: squared deviations from the mean, so a common offset does not cancel. */
-    const vf muv = vsplat(mu), mu_lov = vsplat(mu_lo);
-    vf sq = {0};
-    long j = 0;
-    for (; j + VEC <= cols; j += VEC) {
-      const vf d = (vload(xr + j) - muv) - mu_lov;
-      sq += d * d;
-    }
-    double squares = vsum(sq);
-    for (; j < cols; j++) {
-      const float d = (xr[j] - mu) - mu_lo;
-      squares += (double)d * d;
-    }
-    const float s = (float)(1.0 / __builtin_sqrt(squares / cols + eps));
+    const float s = (float)(1.0 / __builtin_sqrt(centered_squares(xr, cols, mu, mu_lo) / cols + eps));
     mean[r] = mu;
     rstd[r] = s;
-    const vf sv = vsplat(s);
-    j = 0;
+    const vf muv = vsplat(mu), mu_lov = vsplat(mu_lo), sv = vsplat(s);
+    long j = 0;
     for (; j + VEC <= cols; j += VEC) {
       vf y = ((vload(xr + j) - muv) - mu_lov) * sv;
       if (weight) y = y * vload(weight + j);
@@ -866,7 +905,23 @@ static void attention_backward(const lmk_attention_shape *s, const float *q, con
 /* ------------------------------------------------------- AdamW, small ---- */
 
 /* AdamW (seed 002: Adam, Kingma & Ba; decoupled decay, Loshchilov & Hutter). In double, exactly the js kernel's expression order, so float32 state steps as the js backend's. */
+/*
+ * No fused multiply-adds in AdamW: the js kernel rounds every double product, and the
+ * float32 state matches it bit for bit only if this does too (with FMA on the AVX2 and
+ * AVX-512 sets, 342 of 100,003 first moments differed). GCC takes a per-function
+ * optimize attribute, clang a pragma at the top of the body.
+ */
+#if defined(__clang__)
+#define LMK_NO_CONTRACT_ATTR
+#define LMK_NO_CONTRACT_BODY _Pragma("clang fp contract(off)")
+#else
+#define LMK_NO_CONTRACT_ATTR __attribute__((optimize("fp-contract=off")))
+#define LMK_NO_CONTRACT_BODY
+#endif
+
+LMK_NO_CONTRACT_ATTR
 static void adamw_update(float *param, const float *grad, float *m, float *v, long n, const double *hyper) {
+  LMK_NO_CONTRACT_BODY
   const double lr = hyper[0], beta1 = hyper[1], beta2 = hyper[2], eps = hyper[3], weight_decay = hyper[4];
   const double decay = 1 - lr * weight_decay, step_size = lr / hyper[5], sqrt_bc2 = __builtin_sqrt(hyper[6]);
   const double one_minus_beta1 = 1 - beta1, one_minus_beta2 = 1 - beta2;
