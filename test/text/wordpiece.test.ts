@@ -78,7 +78,7 @@ test('words over maxInputCharsPerWord become [UNK]; decode glues ## pieces; spec
 
 test('trainWordPiece learns a vocabulary (likelihood objective) that covers its corpus without [UNK]', () => {
   const text = readFileSync(new URL('../../../data/tinyshakespeare.txt', import.meta.url), 'utf8').slice(0, 100_000);
-  const tok = trainWordPiece(text, { vocabSize: 800 });
+  const tok = trainWordPiece(text, { vocabSize: 800, lowercase: true });
   assert.equal(tok.vocabSize, 800);
   assert.deepEqual(tok.vocab.slice(0, 5), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
   const ids = tok.encode(text);
@@ -89,4 +89,14 @@ test('trainWordPiece learns a vocabulary (likelihood objective) that covers its 
   assert.deepEqual(back.encode(text.slice(0, 3000)), tok.encode(text.slice(0, 3000)));
   const fromTxt = WordPieceTokenizer.fromVocabText(tok.vocabText());
   assert.deepEqual(fromTxt.encode(text.slice(0, 3000)), tok.encode(text.slice(0, 3000)));
+});
+
+test('trainWordPiece keeps case by default (as the CLI and the BPE wordpiece variant); lowercase: true makes it uncased', () => {
+  const corpus = 'Hello hello HELLO world World '.repeat(20);
+  const cased = trainWordPiece(corpus, { vocabSize: 60 });
+  assert.equal(cased.lowercase, false);
+  assert.equal(cased.decode(cased.encode('Hello World')), 'Hello World');
+  const uncased = trainWordPiece(corpus, { vocabSize: 60, lowercase: true });
+  assert.equal(uncased.lowercase, true);
+  assert.equal(uncased.decode(uncased.encode('Hello World')), 'hello world');
 });
