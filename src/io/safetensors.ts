@@ -104,7 +104,8 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
 function parseHeader(headerBytes: Uint8Array, source: string): Record<string, unknown> {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+    // ignoreBOM: the header is JSON with no signature; a U+FEFF there makes it invalid JSON, as in the Rust reader.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
   } catch {
     throw new SafetensorsError(source, 'header is not valid UTF-8 (corrupt or not a safetensors file)');
   }

@@ -85,6 +85,8 @@ export function readTextFile(path: string, options: { replace?: boolean } = {}):
     if (code === 'EISDIR') throw new Error(`${path}: is a directory, expected a text file`);
     throw new Error(`${path}: cannot read (${(err as Error).message})`);
   }
+  // A BOM at the start of the file is its encoding signature, not text: both decoders strip it
+  // (WHATWG Encoding's default; Python's 'utf-8-sig'), as streamTextFiles does.
   if (options.replace) return new TextDecoder('utf-8').decode(bytes);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -88,6 +88,23 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+/**
+ * The error for a disallowed string found in the text. A listed string that is
+ * not a special token (tiktoken accepts any) cannot be admitted by
+ * allowedSpecial, so its advice differs.
+ */
+function disallowedMessage(token: string, index: number, isSpecial: boolean): string {
+  const found = `encode: the text contains ${JSON.stringify(token)} at index ${index}`;
+  if (!isSpecial) {
+    return `${found}, which disallowedSpecial lists; it is not a special token of this tokenizer, so it can only be encoded as ordinary text: remove it from disallowedSpecial`;
+  }
+  return (
+    `${found.replace('contains ', 'contains the special token ')}, which is not allowed; ` +
+    `pass allowedSpecial: [${JSON.stringify(token)}] (or 'all') to encode it as a special token, ` +
+    `or disallowedSpecial: [] to encode it as ordinary text`
+  );
+}
+
 export class TiktokenTokenizer implements Tokenizer, TokenBytesSource {
   readonly kind = 'tiktoken';
   readonly name: string;
@@ -245,13 +262,7 @@ export class TiktokenTokenizer implements Tokenizer, TokenBytesSource {
         firstToken = token;
       }
     }
-    if (firstIndex >= 0) {
-      throw new Error(
-        `encode: the text contains the special token ${JSON.stringify(firstToken)} at index ${firstIndex}, which is not allowed; ` +
-          `pass allowedSpecial: [${JSON.stringify(firstToken)}] (or 'all') to encode it as a special token, ` +
-          `or disallowedSpecial: [] to encode it as ordinary text`,
-      );
-    }
+    if (firstIndex >= 0) throw new Error(disallowedMessage(firstToken, firstIndex, this.specialTokens.has(firstToken)));
   }
 
   /** Leftmost match; at one position the longest special token wins. */

@@ -215,7 +215,13 @@ export class WordPieceTokenizer extends VocabularyTokenizer {
 
 export interface WordPieceTrainOptions {
   vocabSize: number;
+  /**
+   * Lowercase in the basic tokenizer (default false: keep case, as every other
+   * lmkit trainer and the CLI's `--variant wordpiece` do; pass true for an
+   * uncased BERT-style vocabulary).
+   */
   lowercase?: boolean;
+  /** Strip accents (NFD, drop combining marks); default: same as lowercase, as in BERT. */
   stripAccents?: boolean;
   minFrequency?: number;
   /** Default BERT's [PAD] [UNK] [CLS] [SEP] [MASK]; must include unkToken. */
@@ -257,7 +263,7 @@ export class WordPieceTrainer {
   }
 
   feed(text: string): void {
-    const lowercase = this.options.lowercase ?? true;
+    const lowercase = this.options.lowercase ?? false;
     for (const word of bertBasicTokenize(text, { lowercase, stripAccents: this.options.stripAccents ?? lowercase })) this.trainer.addWord(word);
   }
 
@@ -265,7 +271,7 @@ export class WordPieceTrainer {
     const model = this.trainer.train({ onProgress: this.options.onProgress });
     const vocab: string[] = [];
     for (let id = 0; id < model.vocabSize; id++) vocab.push(model.idToToken(id) as string);
-    const lowercase = this.options.lowercase ?? true;
+    const lowercase = this.options.lowercase ?? false;
     return new WordPieceTokenizer(vocab, {
       unkToken: model.variant.unkToken ?? '[UNK]',
       continuationPrefix: model.variant.continuationPrefix,

@@ -83,6 +83,21 @@ test('variants and types from the command line', () => {
   });
 });
 
+test('WordPiece training keeps case unless --lowercase, for --type wordpiece and --variant wordpiece alike', () => {
+  withTempDir((dir) => {
+    writeFileSync(join(dir, 'corpus.txt'), 'Hello hello World world '.repeat(30));
+    const tokensOf = (args: string[]): string[] => {
+      const train = run(dir, ['tokenizer', 'train', 'corpus.txt', '-v', '60', '-o', 'm.json', '--force', ...args]);
+      assert.equal(train.code, 0, train.stderr);
+      const model = loadTokenizer(readFileSync(join(dir, 'm.json'), 'utf8'));
+      return model.encode('Hello').map((id) => model.idToToken?.(id) ?? '');
+    };
+    assert.deepEqual(tokensOf(['--type', 'wordpiece']).join(''), 'Hello');
+    assert.deepEqual(tokensOf(['--variant', 'wordpiece']).join(''), 'Hello');
+    assert.deepEqual(tokensOf(['--type', 'wordpiece', '--lowercase']).join(''), 'hello');
+  });
+});
+
 test('clear errors: empty corpus, vocabulary below alphabet, invalid UTF-8, unknown variant, bad model file', () => {
   withTempDir((dir) => {
     writeFileSync(join(dir, 'empty.txt'), '');

@@ -12,6 +12,7 @@ import { mergeHeap, mergeScan, PairTable } from '../../src/text/bpe/pair-merge.j
 import { ByteTokenTable } from '../../src/text/bpe/byte-token-table.js';
 import { StreamingDecoder, utf8Encode } from '../../src/text/bpe/bytes.js';
 import { PieceCache, hashCodeUnits } from '../../src/text/bpe/piece-cache.js';
+import { randomMultilingualText, repetitiveMultilingualText } from '../../bench/tokenizer-texts.js';
 
 function lcg(seed: number): (n: number) => number {
   let state = seed;
@@ -40,6 +41,52 @@ test('heap merge equals scan merge on random byte strings over a small merge tab
     const countScan = mergeScan(a, a.length, pairs);
     const countHeap = mergeHeap(b, b.length, pairs);
     assert.deepEqual(b.subarray(0, countHeap), a.subarray(0, countScan), `trial ${trial}`);
+  }
+});
+
+test('PairTable: small ids (dense table) and large ids (hash) keep the lowest priority; absent pairs are −1', () => {
+  const pairs = new PairTable(4);
+  for (const [a, b] of [[3, 4], [300, 4], [3, 70000], [256, 255]]) {
+    pairs.set(a!, b!, 50, 1000 + a!);
+    pairs.set(a!, b!, 60, 1);
+    pairs.set(a!, b!, 40, 2000 + a!);
+    assert.equal(pairs.lookup(a!, b!), 40, `(${a}, ${b})`);
+    assert.equal(pairs.lastResult, 2000 + a!);
+    assert.equal(pairs.result(a!, b!), 2000 + a!);
+    assert.equal(pairs.priority(b!, a!), -1, `(${b}, ${a}) is not a pair`);
+  }
+  assert.equal(pairs.size, 4);
+  // Many absent pairs with large ids: the filter must never hide a present one.
+  for (let a = 256; a < 600; a++) pairs.set(a, a + 1, a, a);
+  for (let a = 256; a < 600; a++) {
+    assert.equal(pairs.priority(a, a + 1), a);
+    assert.equal(pairs.priority(a + 1, a), -1);
+  }
+});
+
+test('heap merge equals scan merge over a merge table of large ids (hash path)', () => {
+  const next = lcg(17);
+  const pairs = new PairTable(64);
+  // Parts are ids 1000..1003; merges of random pairs of ids give ids 1004… with random priorities.
+  let id = 1004;
+  for (let i = 0; i < 60; i++) pairs.set(1000 + next(id - 1000), 1000 + next(id - 1000), next(100), id++);
+  for (let trial = 0; trial < 300; trial++) {
+    const a = Int32Array.from({ length: 1 + next(200) }, () => 1000 + next(4));
+    const b = a.slice();
+    const countScan = mergeScan(a, a.length, pairs);
+    const countHeap = mergeHeap(b, b.length, pairs);
+    assert.deepEqual(b.subarray(0, countHeap), a.subarray(0, countScan), `trial ${trial}`);
+  }
+});
+
+test('multilingual bench texts (repetitive, and random with long CJK runs) encode exactly as tiktoken, cached or not', () => {
+  const texts = [repetitiveMultilingualText(60_000, 5), randomMultilingualText(60_000, 6)];
+  for (const name of ['gpt2', 'cl100k_base'] as const) {
+    const rankFile = referenceRankFile(name);
+    for (const cacheSize of [0, undefined]) {
+      const tok = loadTiktokenFile(rankFile, { encoding: name, cacheSize });
+      for (const text of texts) assert.deepEqual(tok.encodeInt32(text), Int32Array.from(tiktokenEncoding(name).encode(text)), `${name}, cacheSize ${cacheSize}`);
+    }
   }
 });
 

@@ -133,13 +133,21 @@ test('special tokens: allowedSpecial / disallowedSpecial behave exactly like tik
         const label = `${name}: ${JSON.stringify(text)} allowed=${JSON.stringify(allowed)} disallowed=${JSON.stringify(disallowed)}`;
         if (expected instanceof Error) {
           assert.ok(actual instanceof Error, `${label}: tiktoken throws (${expected.message}), we returned ${JSON.stringify(actual)}`);
-          assert.match(actual.message, /not allowed/);
+          assert.match(actual.message, /not allowed|disallowedSpecial lists/);
         } else {
           assert.deepEqual(actual, expected, label);
         }
       }
     }
   }
+});
+
+test('a disallowed string that is not a special token: the error says so and does not suggest allowedSpecial', () => {
+  assert.throws(
+    () => ourEncoding('gpt2').encode('abc', { disallowedSpecial: ['b'] }),
+    (err: Error) =>
+      /"b" at index 1, which disallowedSpecial lists; it is not a special token/.test(err.message) && !err.message.includes('allowedSpecial: ['),
+  );
 });
 
 test('disallowed special error names the token and how to allow it', () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { bertBasicTokenize, trainWordPiece, WordPieceTokenizer } from '../../src/text/wordpiece.js';
 import { loadTokenizer } from '../../src/text/load.js';
+import { loadHuggingFaceTokenizer, toHuggingFaceJson } from '../../src/text/formats/index.js';
 import { Generator } from '../../src/tensor/random.js';
 
 const BERT_TEST_VOCAB = ['[UNK]', '[CLS]', '[SEP]', 'want', '##want', '##ed', 'wa', 'un', 'runn', '##ing', ','];
@@ -78,7 +79,7 @@ test('words over maxInputCharsPerWord become [UNK]; decode glues ## pieces; spec
 
 test('trainWordPiece learns a vocabulary (likelihood objective) that covers its corpus without [UNK]', () => {
   const text = readFileSync(new URL('../../../data/tinyshakespeare.txt', import.meta.url), 'utf8').slice(0, 100_000);
-  const tok = trainWordPiece(text, { vocabSize: 800 });
+  const tok = trainWordPiece(text, { vocabSize: 800, lowercase: true });
   assert.equal(tok.vocabSize, 800);
   assert.deepEqual(tok.vocab.slice(0, 5), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
   const ids = tok.encode(text);
@@ -89,4 +90,26 @@ test('trainWordPiece learns a vocabulary (likelihood objective) that covers its 
   assert.deepEqual(back.encode(text.slice(0, 3000)), tok.encode(text.slice(0, 3000)));
   const fromTxt = WordPieceTokenizer.fromVocabText(tok.vocabText());
   assert.deepEqual(fromTxt.encode(text.slice(0, 3000)), tok.encode(text.slice(0, 3000)));
+});
+
+test('trainWordPiece keeps case by default (as the CLI and the BPE wordpiece variant); lowercase: true makes it uncased', () => {
+  const corpus = 'Hello hello HELLO world World '.repeat(20);
+  const cased = trainWordPiece(corpus, { vocabSize: 60 });
+  assert.equal(cased.lowercase, false);
+  assert.equal(cased.decode(cased.encode('Hello World')), 'Hello World');
+  const uncased = trainWordPiece(corpus, { vocabSize: 60, lowercase: true });
+  assert.equal(uncased.lowercase, true);
+  assert.equal(uncased.decode(uncased.encode('Hello World')), 'hello world');
+});
+
+test('a repeated vocabulary token: encode uses its last id (as BERT); tokenizer.json export refuses (it holds one id per token), vocab.txt keeps every id', () => {
+  const vocab = ['[PAD]', '[UNK]', 'a', '##b', 'a', 'c'];
+  const tok = new WordPieceTokenizer(vocab);
+  assert.deepEqual(tok.encode('ab c'), [4, 3, 5]);
+  assert.throws(() => toHuggingFaceJson(tok), /lists "a" twice \(ids 2 and 4\).*would lose id 2.*vocab\.txt/);
+  const fromTxt = WordPieceTokenizer.fromVocabText(tok.vocabText());
+  assert.deepEqual(fromTxt.encode('ab c'), [4, 3, 5]);
+  // Without the repeat the export loads back to the same ids.
+  const plain = new WordPieceTokenizer(['[PAD]', '[UNK]', 'a', '##b', 'c']);
+  assert.deepEqual(loadHuggingFaceTokenizer(toHuggingFaceJson(plain)).encode('ab c'), plain.encode('ab c'));
 });

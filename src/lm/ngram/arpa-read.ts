@@ -30,6 +30,7 @@ export function parseArpa(input: string | Uint8Array, options: ArpaReadOptions =
 function decodeArpaInput(input: string | Uint8Array, source: string): string {
   if (typeof input === 'string') return input;
   try {
+    // An ARPA file's leading BOM is its encoding signature, not a word: stripped (WHATWG default).
     return new TextDecoder('utf-8', { fatal: true }).decode(input);
   } catch {
     throw new ArpaFormatError(0, 'not valid UTF-8', source);

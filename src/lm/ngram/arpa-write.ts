@@ -183,7 +183,8 @@ class ByteWriter {
 
 /** The model as one ARPA string. */
 export function toArpa(model: NgramModel): string {
-  const decoder = new TextDecoder();
+  // The chunks are the model's own bytes: a U+FEFF in them is data.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let text = '';
   for (const chunk of arpaChunks(model)) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();

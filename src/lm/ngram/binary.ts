@@ -91,7 +91,7 @@ export function deserializeNgramModel(input: Uint8Array, source = 'n-gram binary
   if (12 + jsonLength > bytes.length) throw new Error(`${source}: truncated header`);
   let header: Header;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + jsonLength))) as Header;
+    header = JSON.parse(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(12, 12 + jsonLength))) as Header;
   } catch {
     throw new Error(`${source}: corrupt JSON header`);
   }

@@ -86,6 +86,9 @@ export async function streamTextFiles(
 ): Promise<void> {
   let bytesRead = 0;
   for (const path of paths) {
+    // A BOM at the start of a file is its encoding signature, not text: the decoder strips it
+    // (WHATWG Encoding's default; Python's 'utf-8-sig'), as readTextFile does. One decoder per
+    // file, so only a file's first U+FEFF goes; one inside the text is kept.
     const decoder = new TextDecoder('utf-8', { fatal: !options.replaceInvalid });
     let carry = '';
     const stream = createReadStream(path, { highWaterMark: options.chunkBytes ?? 1 << 20 });

@@ -198,6 +198,7 @@ export function readCheckpointDir(dir: string, options: { files?: readonly strin
   const { tensors: weights } = parseSafetensors(readBytes(weightsPath, 'the model weights'), weightsPath);
   const files: Record<string, string> = {};
   for (const name of options.files ?? [TOKENIZER_FILE]) {
+    // The side files are JSON/text files: a leading BOM is a file signature (JSON.parse would reject it), so it is stripped.
     files[name] = new TextDecoder().decode(readBytes(join(dir, name), name === TOKENIZER_FILE ? 'the tokenizer' : name));
   }
   return { config, weights, files, ...(options.state ? { state: readTrainingState(dir) } : {}) };

@@ -12,7 +12,8 @@
 
 import type { StreamDecoder } from '../tokenizer.js';
 
-const utf8Decoder = new TextDecoder('utf-8');
+// ignoreBOM: a leading U+FEFF in token bytes is text, not an encoding signature (WHATWG Encoding: without it decode() strips one).
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * UTF-8 encode `text[start, end)` into `out` from index 0 and return the byte
@@ -59,7 +60,7 @@ export function utf8Encode(text: string): Uint8Array {
   return buffer.slice(0, n);
 }
 
-/** Decode UTF-8, replacing invalid sequences with U+FFFD (WHATWG decoder, as Python's errors='replace'). */
+/** Decode UTF-8, replacing invalid sequences with U+FFFD (WHATWG decoder, as Python's errors='replace'); a leading U+FEFF is kept. */
 export function utf8Decode(bytes: Uint8Array): string {
   return utf8Decoder.decode(bytes);
 }
@@ -120,7 +121,7 @@ export interface TokenBytesSource {
  * as soon as they are known to be invalid.
  */
 export class StreamingDecoder implements StreamDecoder {
-  private decoder = new TextDecoder('utf-8');
+  private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
   constructor(private readonly source?: TokenBytesSource) {}
 

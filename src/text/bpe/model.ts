@@ -16,6 +16,7 @@ import { BaseAlphabet, type BaseSymbol } from './alphabet.js';
 import { MergeTable } from './merge-table.js';
 import { BASE_UNITS, markRule, MERGE_OBJECTIVES, PRE_TOKENIZERS, WHITESPACE_MODES, type BpeVariant, type MergeObjective } from './variant.js';
 import { pieceToWords, restoreMetaspace, splitPieces } from './words.js';
+import { utf8Decode } from './bytes.js';
 
 /** How a model was trained (kept in the saved file, informational). */
 export interface BpeTrainingInfo {
@@ -292,12 +293,12 @@ export class BpeModel implements Tokenizer {
     const sink = new ByteSink();
     const state = { started: false, owedSpace: false };
     for (let i = 0; i < ids.length; i++) this.appendToken(ids[i], sink, state);
-    const text = new TextDecoder('utf-8').decode(sink.view());
+    const text = utf8Decode(sink.view());
     return this.variant.whitespace === 'metaspace' ? restoreMetaspace(text) : text;
   }
 
   createStreamDecoder(): StreamDecoder {
-    const decoder = new TextDecoder('utf-8');
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const state = { started: false, owedSpace: false };
     const metaspace = this.variant.whitespace === 'metaspace';
     return {
@@ -318,7 +319,7 @@ export class BpeModel implements Tokenizer {
 
   private displayStrings(): (string | undefined)[] {
     if (this.display) return this.display;
-    const decoder = new TextDecoder('utf-8');
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const { continuationPrefix, endOfWordSuffix, whitespace } = this.variant;
     this.display = Array.from(this.content, (bytes, id) => {
       if (bytes === undefined) return undefined;
@@ -337,7 +338,7 @@ export class BpeModel implements Tokenizer {
   /** Inverse of idToToken (byte-level tokens that are not valid UTF-8 on their own have no text form). */
   tokenToId(token: string): number | undefined {
     if (!this.reverse) {
-      const strict = new TextDecoder('utf-8', { fatal: true });
+      const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
       const reverse = new Map<string, number>();
       this.displayStrings().forEach((text, id) => {
         if (text === undefined || reverse.has(text)) return;

@@ -24,11 +24,34 @@ function pairHash(a: number, b: number): number {
 /** Entry layout: [left id, right id, priority, result] — one cache line holds four entries. */
 const STRIDE = 4;
 
+/**
+ * Pairs of ids below DENSE_IDS live in a directly indexed table instead of the
+ * hash: a piece starts as one part per byte, and the byte tokens of tiktoken
+ * rank files (and the earliest merges) have the smallest ids, so most lookups
+ * — all of a piece's first n − 1 — hit this 512 KiB table, which stays in the
+ * CPU cache, instead of a probe into the multi-megabyte hash (a cache miss each).
+ */
+const DENSE_IDS = 256;
+
+/**
+ * A one-bit-per-hash filter in front of the hash (2²¹ bits = 256 KiB, stays in
+ * the CPU cache): a clear bit proves the pair is not a merge without touching
+ * the table. Most lookups in text with little repetition are such misses — the
+ * pair across two characters after each merge — and each would otherwise cost
+ * a cache miss into the multi-megabyte table.
+ */
+const FILTER_BITS_LOG2 = 21;
+
 export class PairTable {
   /** Interleaved entries; left = EMPTY marks a free slot. */
   private entries: Int32Array;
   private mask: number;
   private used = 0;
+  private denseUsed = 0;
+  /** [priority, result] of pair (a, b) at 2·(a·DENSE_IDS + b) for a, b < DENSE_IDS; priority −1: no merge. */
+  private readonly dense = new Int32Array(2 * DENSE_IDS * DENSE_IDS).fill(-1);
+  /** Bit (pairHash >>> (32 − FILTER_BITS_LOG2)) is set for every pair in the hash. */
+  private readonly filter = new Int32Array(1 << (FILTER_BITS_LOG2 - 5));
 
   constructor(expectedSize = 1024) {
     let capacity = 16;
@@ -38,7 +61,7 @@ export class PairTable {
   }
 
   get size(): number {
-    return this.used;
+    return this.used + this.denseUsed;
   }
 
   /** Index into `entries` of (a, b)'s entry, or of the free slot where it would go. */
@@ -55,6 +78,17 @@ export class PairTable {
 
   /** Add (a, b) → (priority, result). An existing pair keeps the lower priority (the earlier merge wins). */
   set(a: number, b: number, priority: number, result: number): void {
+    if (a < DENSE_IDS && b < DENSE_IDS) {
+      const d = 2 * (a * DENSE_IDS + b);
+      const existing = this.dense[d]!;
+      if (existing === -1) this.denseUsed++;
+      else if (existing <= priority) return;
+      this.dense[d] = priority;
+      this.dense[d + 1] = result;
+      return;
+    }
+    const bit = pairHash(a, b) >>> (32 - FILTER_BITS_LOG2);
+    this.filter[bit >>> 5] |= 1 << (bit & 31);
     if ((this.used + 1) * 2 > this.mask + 1) this.grow();
     const e = this.find(a, b);
     const entries = this.entries;
@@ -72,8 +106,7 @@ export class PairTable {
 
   /** Priority of merging (a, b), or −1 when the pair is not a merge. */
   priority(a: number, b: number): number {
-    const e = this.find(a, b);
-    return this.entries[e] === EMPTY ? -1 : this.entries[e + 2]!;
+    return this.lookup(a, b);
   }
 
   /**
@@ -81,6 +114,13 @@ export class PairTable {
    * pair is not a merge) and leaves the result in `lastResult`.
    */
   lookup(a: number, b: number): number {
+    if (a < DENSE_IDS && b < DENSE_IDS) {
+      const d = 2 * (a * DENSE_IDS + b);
+      this.lastResult = this.dense[d + 1]!;
+      return this.dense[d]!;
+    }
+    const bit = pairHash(a, b) >>> (32 - FILTER_BITS_LOG2);
+    if ((this.filter[bit >>> 5]! & (1 << (bit & 31))) === 0) return -1;
     const e = this.find(a, b);
     const entries = this.entries;
     if (entries[e] === EMPTY) return -1;
@@ -93,8 +133,7 @@ export class PairTable {
 
   /** Result id of merging (a, b), or −1. */
   result(a: number, b: number): number {
-    const e = this.find(a, b);
-    return this.entries[e] === EMPTY ? -1 : this.entries[e + 3]!;
+    return this.lookup(a, b) < 0 ? -1 : this.lastResult;
   }
 
   private grow(): void {
@@ -135,8 +174,8 @@ let pairResults = new Int32Array(256);
 
 const NO_MERGE = 0x7fffffff;
 
-/** Pieces longer than this use the heap version (tiktoken's scan is quadratic in the piece length). */
-export const HEAP_THRESHOLD = 128;
+/** Pieces longer than this use the heap version: timed on cl100k, the scan (quadratic in the piece length) is faster up to about 56 bytes, the heap from 64 on. */
+export const HEAP_THRESHOLD = 64;
 
 /**
  * Merge the parts `ids[0, count)` in place; returns the new count.
@@ -166,10 +205,13 @@ export function mergeScan(ids: Int32Array, count: number, pairs: PairTable): num
     }
     if (at < 0) break;
     ids[at] = results[at]!;
-    // Remove part at + 1 and its pair entry.
-    ids.copyWithin(at + 1, at + 2, count);
-    prio.copyWithin(at, at + 1, count - 1);
-    results.copyWithin(at, at + 1, count - 1);
+    // Remove part at + 1 and its pair entry. Plain loops: the arrays are short,
+    // and three copyWithin calls per merge cost more than the moves themselves.
+    for (let i = at + 1; i + 1 < count; i++) {
+      ids[i] = ids[i + 1]!;
+      prio[i] = prio[i + 1]!;
+      results[i] = results[i + 1]!;
+    }
     count--;
     if (at + 1 < count) {
       const p = pairs.lookup(ids[at]!, ids[at + 1]!);
@@ -185,25 +227,35 @@ export function mergeScan(ids: Int32Array, count: number, pairs: PairTable): num
   return count;
 }
 
-/**
- * Same result as mergeScan in O(n log n): a doubly linked list of parts and a
- * binary min-heap of keys priority·2²² + position (exact in a double), stale
- * entries skipped on pop. Ties pop the lower position — the leftmost pair — as
- * the scan does, so both give identical parts.
- */
-export function mergeHeap(ids: Int32Array, count: number, pairs: PairTable): number {
-  if (count < 2) return count;
-  const POSITION_SCALE = 4194304;
-  if (count >= POSITION_SCALE) throw new Error(`mergeHeap: a pre-token of ${count} bytes is too long (limit ${POSITION_SCALE - 1})`);
-  const next = new Int32Array(count);
-  const prev = new Int32Array(count);
-  const prio = new Int32Array(count);
-  const alive = new Uint8Array(count).fill(1);
-  // The initial pairs plus at most two pushes per merge (≤ count − 1 merges).
-  const heap = new Float64Array(count * 3);
-  let heapSize = 0;
-  const push = (key: number): void => {
-    let i = heapSize++;
+/** Positions are below 2²², so priority·2²² + position is exact in a double (priorities < 2³¹). */
+const POSITION_SCALE = 4194304;
+
+/** Scratch state of mergeHeap, reused across calls (grown on demand) so a call allocates nothing. */
+class HeapScratch {
+  next = new Int32Array(0);
+  prev = new Int32Array(0);
+  /** Priority of the pair starting at part i (NO_MERGE: none); a heap entry is current only if it matches. */
+  prio = new Int32Array(0);
+  /** Result id of the pair starting at part i. */
+  results = new Int32Array(0);
+  /** Binary min-heap of priority·POSITION_SCALE + position. */
+  heap = new Float64Array(0);
+  heapSize = 0;
+
+  reserve(count: number): void {
+    if (this.next.length >= count) return;
+    const size = count * 2;
+    this.next = new Int32Array(size);
+    this.prev = new Int32Array(size);
+    this.prio = new Int32Array(size);
+    this.results = new Int32Array(size);
+    // The initial pairs plus at most two pushes per merge (≤ count − 1 merges).
+    this.heap = new Float64Array(size * 3);
+  }
+
+  push(key: number): void {
+    const heap = this.heap;
+    let i = this.heapSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (heap[parent]! <= key) break;
@@ -211,49 +263,77 @@ export function mergeHeap(ids: Int32Array, count: number, pairs: PairTable): num
       i = parent;
     }
     heap[i] = key;
-  };
-  const pop = (): number => {
+  }
+
+  pop(): number {
+    const heap = this.heap;
     const top = heap[0]!;
-    const last = heap[--heapSize]!;
+    const size = --this.heapSize;
+    const last = heap[size]!;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
-      if (child >= heapSize) break;
-      if (child + 1 < heapSize && heap[child + 1]! < heap[child]!) child++;
+      if (child >= size) break;
+      if (child + 1 < size && heap[child + 1]! < heap[child]!) child++;
       if (heap[child]! >= last) break;
       heap[i] = heap[child]!;
       i = child;
     }
     heap[i] = last;
     return top;
-  };
-  const refresh = (i: number): void => {
-    const j = next[i]!;
-    const p = j < 0 ? -1 : pairs.priority(ids[i]!, ids[j]!);
-    prio[i] = p < 0 ? NO_MERGE : p;
-    if (p >= 0) push(p * POSITION_SCALE + i);
-  };
+  }
+
+  /** Look up the pair starting at part i (its right neighbour is next[i]) and queue it if it merges. */
+  refresh(i: number, ids: Int32Array, pairs: PairTable): void {
+    const j = this.next[i]!;
+    const p = j < 0 ? -1 : pairs.lookup(ids[i]!, ids[j]!);
+    if (p < 0) {
+      this.prio[i] = NO_MERGE;
+      return;
+    }
+    this.prio[i] = p;
+    this.results[i] = pairs.lastResult;
+    this.push(p * POSITION_SCALE + i);
+  }
+}
+
+const heapScratch = new HeapScratch();
+
+/**
+ * Same result as mergeScan in O(n log n), as production BPE encoders do it: a
+ * doubly linked list of parts with each pair's priority cached, and a binary
+ * min-heap of keys priority·2²² + position, stale entries skipped on pop. Ties
+ * pop the lower position — the leftmost pair, since the list keeps positions in
+ * order — as the scan does, so both give identical parts.
+ */
+export function mergeHeap(ids: Int32Array, count: number, pairs: PairTable): number {
+  if (count < 2) return count;
+  if (count >= POSITION_SCALE) throw new Error(`mergeHeap: a pre-token of ${count} bytes is too long (limit ${POSITION_SCALE - 1})`);
+  const s = heapScratch;
+  s.reserve(count);
+  const { next, prev, prio, results } = s;
+  s.heapSize = 0;
   for (let i = 0; i < count; i++) {
     next[i] = i + 1 < count ? i + 1 : -1;
     prev[i] = i - 1;
   }
-  for (let i = 0; i < count; i++) refresh(i);
-  while (heapSize > 0) {
-    const key = pop();
+  for (let i = 0; i < count; i++) s.refresh(i, ids, pairs);
+  while (s.heapSize > 0) {
+    const key = s.pop();
     const priority = Math.floor(key / POSITION_SCALE);
     const i = key - priority * POSITION_SCALE;
-    // Stale: the part was merged away, or its pair changed since the push. (An
-    // entry whose priority still matches describes the current pair: equal
-    // priority means the same merge.)
-    if (alive[i] === 0 || prio[i] !== priority) continue;
+    // Stale: the part was merged away (prio set to NO_MERGE below), or its pair
+    // changed since the push. (An entry whose priority still matches describes
+    // the current pair: equal priority means the same merge.)
+    if (prio[i] !== priority) continue;
     const j = next[i]!;
-    ids[i] = pairs.result(ids[i]!, ids[j]!);
-    alive[j] = 0;
+    ids[i] = results[i]!;
+    prio[j] = NO_MERGE;
     const k = next[j]!;
     next[i] = k;
     if (k >= 0) prev[k] = i;
-    refresh(i);
-    if (prev[i]! >= 0) refresh(prev[i]!);
+    s.refresh(i, ids, pairs);
+    if (prev[i]! >= 0) s.refresh(prev[i]!, ids, pairs);
   }
   let out = 0;
   for (let i = 0; i >= 0; i = next[i]!) ids[out++] = ids[i]!;

@@ -14,6 +14,16 @@ export const SPLIT_PATTERNS: ReadonlyArray<[string, PreTokenizerName]> = [
   [PRE_TOKENIZER_PATTERNS.whitespace, 'whitespace'],
 ];
 
+/** The pre-tokenizer whose pattern is exactly `regex`; an error listing the supported ones otherwise. */
+export function knownSplitPattern(regex: string, where: string): PreTokenizerName {
+  const known = SPLIT_PATTERNS.find(([text]) => text === regex);
+  if (known === undefined) {
+    const names = SPLIT_PATTERNS.map(([, name]) => name).join(', ');
+    fail(`${where}.pattern.Regex`, `unsupported regex ${JSON.stringify(regex.slice(0, 60))}… (lmkit runs exactly these pre-tokenizer patterns: ${names}; not arbitrary regexes)`);
+  }
+  return known[1];
+}
+
 export interface AddedToken {
   id: number;
   content: string;

@@ -8,7 +8,7 @@ import { TiktokenTokenizer } from '../../tiktoken.js';
 import { byteLevelToBytes } from '../../bpe/bytes.js';
 import type { PreTokenizerName } from '../../bpe/pretokenize.js';
 import { asArray, asBoolean, asNonNegativeInt, asObject, asString, fail, TokenizerFormatError, type JsonObject } from '../../json.js';
-import { decoderOf, mergeEntry, rejectDropout, SPLIT_PATTERNS, type AddedToken } from './common.js';
+import { decoderOf, mergeEntry, knownSplitPattern, rejectDropout, type AddedToken } from './common.js';
 
 export function loadByteLevelBpe(root: JsonObject, model: JsonObject, added: AddedToken[], cacheSize: number | undefined): TiktokenTokenizer {
   checkByteLevelModel(root, model);
@@ -75,11 +75,7 @@ function splitPattern(split: JsonObject, where: string): PreTokenizerName {
   const regex = asString(pattern.Regex, `${where}.pattern.Regex`);
   if (split.behavior !== 'Isolated') fail(`${where}.behavior`, `expected "Isolated", got ${JSON.stringify(split.behavior)}`);
   if (split.invert === true) fail(`${where}.invert`, 'true is not supported');
-  const known = SPLIT_PATTERNS.find(([text]) => text === regex);
-  if (known === undefined) {
-    fail(`${where}.pattern.Regex`, `unsupported regex ${JSON.stringify(regex.slice(0, 60))}… (lmkit runs the GPT-2 and cl100k patterns exactly, not arbitrary regexes)`);
-  }
-  return known[1];
+  return knownSplitPattern(regex, where);
 }
 
 /** Token bytes by id, and the id of each spelling (for the merges). */

@@ -12,7 +12,7 @@ import type { BaseSymbol } from '../../bpe/alphabet.js';
 import type { WhitespaceMode } from '../../bpe/variant.js';
 import type { PreTokenizerName } from '../../bpe/pretokenize.js';
 import { asArray, asNonNegativeInt, asObject, asString, fail, TokenizerFormatError, type JsonObject } from '../../json.js';
-import { checkMetaspace, decoderOf, isEmpty, mergeEntry, rejectDropout, SPLIT_PATTERNS, type AddedToken } from './common.js';
+import { checkMetaspace, decoderOf, isEmpty, mergeEntry, knownSplitPattern, rejectDropout, type AddedToken } from './common.js';
 
 /** The pieces of a char-level pre-tokenizer lmkit runs exactly. */
 interface CharPreTokenizer {
@@ -114,11 +114,7 @@ function splitStepName(step: JsonObject, where: string): PreTokenizerName {
   }
   const regex = asString(pattern.Regex, `${where}.pattern.Regex`);
   if (step.behavior !== 'Isolated') fail(`${where}.behavior`, `expected "Isolated", got ${JSON.stringify(step.behavior)}`);
-  const known = SPLIT_PATTERNS.find(([text]) => text === regex);
-  if (known === undefined) {
-    fail(`${where}.pattern.Regex`, `unsupported regex ${JSON.stringify(regex.slice(0, 60))}… (lmkit runs the GPT-2, cl100k and whitespace patterns exactly, not arbitrary regexes)`);
-  }
-  return known[1];
+  return knownSplitPattern(regex, where);
 }
 
 /** Which of lmkit's whitespace modes the marks and pre-tokenizer steps spell. */

@@ -3,10 +3,20 @@ import type { WordPieceTokenizer } from '../../wordpiece.js';
 import { tokenizerJsonText } from './common.js';
 
 export function wordPieceJson(tokenizer: WordPieceTokenizer): string {
-  // No prototype: a token spelled "__proto__" must stay an ordinary key. A repeated token keeps its first id.
+  // No prototype: a token spelled "__proto__" must stay an ordinary key.
   const vocab = Object.create(null) as Record<string, number>;
   tokenizer.vocab.forEach((token, id) => {
-    if (!(token in vocab)) vocab[token] = id;
+    // tokenizer.json maps each token to one id, so a vocabulary line repeated
+    // (BERT keeps its last id) would leave the other id out of the file, and a
+    // reader needing ids 0..n-1 could not load it. vocab.txt keeps every line.
+    const first = vocab[token];
+    if (first !== undefined) {
+      throw new Error(
+        `toHuggingFaceJson: the WordPiece vocabulary lists ${JSON.stringify(token)} twice (ids ${first} and ${id}); ` +
+          `tokenizer.json holds one id per token, so the file would lose id ${first} — write vocab.txt (vocabText()) instead`,
+      );
+    }
+    vocab[token] = id;
   });
   return tokenizerJsonText({
     specials: tokenizer.specialTokens,
