@@ -8,12 +8,11 @@
  * Then gradcheck in both modes, the decided behaviour for fully masked
  * attention rows, and the rejection of unknown or invalid options.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Generator, Tensor, type FloatDType } from '../../src/index.js';
-import { getBackend, setBackend } from '../../src/backend/index.js';
-import { testBackends } from '../backend/backends.js';
+import { describeEachBackend } from '../backend/backends.js';
 import { assertClose, readFixture, toTensor, TOLERANCE } from '../helpers/fixtures.js';
 import { checkModuleCase, type Built, type ModuleCase } from '../helpers/module-fixtures.js';
 import { checkModule } from '../helpers/module-gradcheck.js';
@@ -83,31 +82,23 @@ const loaded = (c: ModuleCase): Built => {
   return built;
 };
 
-for (const backend of testBackends()) {
-  describe(`${backend.name} backend: module options against PyTorch (modules-options.json)`, () => {
-    let previous = 'js';
-    before(() => {
-      previous = getBackend().name;
-      setBackend(backend.name);
-    });
-    after(() => setBackend(previous));
+describeEachBackend((backend) => {
 
-    test('the fixture covers every module the harness knows', () => {
-      assert.deepEqual([...new Set(cases.map((c) => c.module))].sort(), Object.keys(builders).sort());
-      assert.ok(cases.length >= 35);
-    });
-    for (const c of cases) {
-      test(`${c.name} float64`, () => checkModuleCase(c, builders[c.module](c, 'float64'), 'float64'));
-      test(`${c.name} float32`, () => checkModuleCase(c, builders[c.module](c, 'float32'), 'float32'));
-    }
-    test('the parameter order matches PyTorch named_parameters()', () => {
-      for (const c of cases) {
-        const { module } = builders[c.module](c, 'float64');
-        assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.parameters), c.name);
-      }
-    });
+  test('the fixture covers every module the harness knows', () => {
+    assert.deepEqual([...new Set(cases.map((c) => c.module))].sort(), Object.keys(builders).sort());
+    assert.ok(cases.length >= 35);
   });
-}
+  for (const c of cases) {
+    test(`${c.name} float64`, () => checkModuleCase(c, builders[c.module](c, 'float64'), 'float64'));
+    test(`${c.name} float32`, () => checkModuleCase(c, builders[c.module](c, 'float32'), 'float32'));
+  }
+  test('the parameter order matches PyTorch named_parameters()', () => {
+    for (const c of cases) {
+      const { module } = builders[c.module](c, 'float64');
+      assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.parameters), c.name);
+    }
+  });
+});
 
 describe('functional forms against the same records', () => {
   test('conv1d accepts an unbatched (Cin, L) input, with and without groups', () => {

@@ -6,14 +6,13 @@
  * backpropagate Σ_o sum(out_o ⊙ upstream_o) and compare the gradient of every
  * float input and every parameter. In float64 (tight) and float32.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Module, Tensor, type FloatDType } from '../../src/index.js';
 import { assertClose, readFixture, toTensor, TOLERANCE } from '../helpers/fixtures.js';
 import { checkModuleCase, type Built, type Inputs, type ModuleCase } from '../helpers/module-fixtures.js';
-import { getBackend, setBackend } from '../../src/backend/index.js';
-import { testBackends } from '../backend/backends.js';
+import { describeEachBackend } from '../backend/backends.js';
 
 type Config = Record<string, unknown>;
 
@@ -109,48 +108,39 @@ function checkCase(c: ModuleCase, dtype: FloatDType): void {
 
 // Every suite below runs once per available backend (js, and native / wasm when
 // they load): the same PyTorch references for every set of kernels.
-for (const backend of testBackends()) {
-  describe(`${backend.name} backend`, () => {
-    let previous = 'js';
-    before(() => {
-      previous = getBackend().name;
-      setBackend(backend.name);
+describeEachBackend((backend) => {
+
+  describe('nn modules against PyTorch (modules.json)', () => {
+    test('the fixture covers every module the harness knows', () => {
+      const modules = new Set(cases.map((c) => c.module));
+      assert.deepEqual([...modules].sort(), Object.keys(builders).sort());
+      assert.ok(cases.length >= 35);
     });
-    after(() => setBackend(previous));
-    test('the kernels in use are this backend\'s', () => assert.equal(getBackend().name, backend.name));
 
-    describe('nn modules against PyTorch (modules.json)', () => {
-      test('the fixture covers every module the harness knows', () => {
-        const modules = new Set(cases.map((c) => c.module));
-        assert.deepEqual([...modules].sort(), Object.keys(builders).sort());
-        assert.ok(cases.length >= 35);
-      });
+    for (const c of cases) {
+      test(`${c.name} float64`, () => checkCase(c, 'float64'));
+      test(`${c.name} float32`, () => checkCase(c, 'float32'));
+    }
 
+    test('the parameter order matches PyTorch named_parameters()', () => {
       for (const c of cases) {
-        test(`${c.name} float64`, () => checkCase(c, 'float64'));
-        test(`${c.name} float32`, () => checkCase(c, 'float32'));
+        const { module } = builders[c.module](c.config, 'float64');
+        assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.parameters), c.name);
       }
+    });
 
-      test('the parameter order matches PyTorch named_parameters()', () => {
-        for (const c of cases) {
-          const { module } = builders[c.module](c.config, 'float64');
-          assert.deepEqual(module.namedParameters().map(([n]) => n), Object.keys(c.parameters), c.name);
-        }
-      });
-
-      test('single-tensor self-attention (one in-projection GEMM) gets the summed q/k/v gradients', () => {
-        for (const c of cases.filter((x) => x.module === 'MultiheadAttention' && x.name.includes('self'))) {
-          const { module, run } = builders.MultiheadAttention(c.config, 'float64');
-          module.loadStateDict(Object.fromEntries(Object.entries(c.parameters).map(([k, t]) => [k, toTensor(t)])));
-          const x = toTensor(c.inputs.query).requiresGrad_();
-          const outputs = run({ ...Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, toTensor(t)])), query: x, key: x, value: x });
-          for (const [k, expected] of Object.entries(c.outputs)) assertClose(outputs[k], expected, TOLERANCE.float64, `${c.name} ${k}`);
-          lm.add(lm.sum(lm.mul(outputs.output, toTensor(c.upstream.output))), lm.sum(lm.mul(outputs.weights, toTensor(c.upstream.weights)))).backward();
-          const g = c.grads.inputs;
-          const summed = lm.add(lm.add(toTensor(g.query), toTensor(g.key)), toTensor(g.value));
-          assertClose(x.grad as Tensor, summed, TOLERANCE.float64, `${c.name} d/dx`);
-        }
-      });
+    test('single-tensor self-attention (one in-projection GEMM) gets the summed q/k/v gradients', () => {
+      for (const c of cases.filter((x) => x.module === 'MultiheadAttention' && x.name.includes('self'))) {
+        const { module, run } = builders.MultiheadAttention(c.config, 'float64');
+        module.loadStateDict(Object.fromEntries(Object.entries(c.parameters).map(([k, t]) => [k, toTensor(t)])));
+        const x = toTensor(c.inputs.query).requiresGrad_();
+        const outputs = run({ ...Object.fromEntries(Object.entries(c.inputs).map(([k, t]) => [k, toTensor(t)])), query: x, key: x, value: x });
+        for (const [k, expected] of Object.entries(c.outputs)) assertClose(outputs[k], expected, TOLERANCE.float64, `${c.name} ${k}`);
+        lm.add(lm.sum(lm.mul(outputs.output, toTensor(c.upstream.output))), lm.sum(lm.mul(outputs.weights, toTensor(c.upstream.weights)))).backward();
+        const g = c.grads.inputs;
+        const summed = lm.add(lm.add(toTensor(g.query), toTensor(g.key)), toTensor(g.value));
+        assertClose(x.grad as Tensor, summed, TOLERANCE.float64, `${c.name} d/dx`);
+      }
     });
   });
-}
+});

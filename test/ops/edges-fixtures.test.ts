@@ -7,12 +7,11 @@
  * (backward of Σ sum(out ⊙ upstream)) and the JVP (lm.jvp with the recorded
  * tangents); a case PyTorch refuses must throw an error naming the op.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Tensor, type DType } from '../../src/index.js';
-import { getBackend, setBackend } from '../../src/backend/index.js';
-import { testBackends } from '../backend/backends.js';
+import { describeEachBackend } from '../backend/backends.js';
 import { assertClose, decodeNumber, readFixture, toTensor, TOLERANCE, type FixtureTensor } from '../helpers/fixtures.js';
 
 interface EdgeCase {
@@ -99,25 +98,17 @@ function checkCase(c: EdgeCase, dtype: 'float64' | 'float32'): void {
   if (expectedTangent) assertClose(forwardMode(c, dtype), expectedTangent, tol, 'jvp');
 }
 
-for (const backend of testBackends()) {
-  describe(`${backend.name} backend: op edge cases match PyTorch`, () => {
-    let previous = 'js';
-    before(() => {
-      previous = getBackend().name;
-      setBackend(backend.name);
-    });
-    after(() => setBackend(previous));
+describeEachBackend((backend) => {
 
-    test('every fixture op has a runner', () => {
-      assert.deepEqual([...new Set(cases.map((c) => c.op))].filter((op) => !runners[op]), []);
-    });
-    for (const dtype of ['float64', 'float32'] as const) {
-      describe(dtype, () => {
-        for (const c of cases) test(c.name, () => checkCase(c, dtype));
-      });
-    }
+  test('every fixture op has a runner', () => {
+    assert.deepEqual([...new Set(cases.map((c) => c.op))].filter((op) => !runners[op]), []);
   });
-}
+  for (const dtype of ['float64', 'float32'] as const) {
+    describe(dtype, () => {
+      for (const c of cases) test(c.name, () => checkCase(c, dtype));
+    });
+  }
+});
 
 // torch 1.13 cannot be asked here: with dim omitted and N = correction its
 // var_backward returns a 0-d ∞·g that autograd rejects for an n-d input. lmkit

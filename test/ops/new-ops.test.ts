@@ -5,12 +5,11 @@
  * every case (including those PyTorch cannot differentiate: src larger than
  * index, scatter with reduce 'add'), then the errors PyTorch raises.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lm from '../../src/index.js';
 import { Tensor } from '../../src/index.js';
-import { getBackend, setBackend } from '../../src/backend/index.js';
-import { testBackends } from '../backend/backends.js';
+import { describeEachBackend } from '../backend/backends.js';
 import { assertClose, readFixture, toTensor, TOLERANCE, type OpFixtureCase } from '../helpers/fixtures.js';
 
 type Runner = (inputs: Tensor[], attrs: Record<string, unknown>) => Tensor;
@@ -59,31 +58,23 @@ function gradcheckCase(c: OpFixtureCase): void {
   lm.gradcheck(f, inputs.filter((_, i) => isFloat[i]), { eps: 1e-6, atol: 1e-6, rtol: 1e-4 });
 }
 
-for (const backend of testBackends()) {
-  describe(`${backend.name} backend: new ops match PyTorch`, () => {
-    let previous = 'js';
-    before(() => {
-      previous = getBackend().name;
-      setBackend(backend.name);
-    });
-    after(() => setBackend(previous));
+describeEachBackend((backend) => {
 
-    test('every fixture op has a runner and every op has fixtures', () => {
-      assert.deepEqual([...new Set(cases.map((c) => c.op))].sort(), Object.keys(runners).sort());
-    });
-    for (const dtype of ['float64', 'float32'] as const) {
-      describe(dtype, () => {
-        for (const c of cases) test(c.name, () => compareWithTorch(c, dtype));
-      });
-    }
-    describe('gradcheck (finite differences, forward and reverse mode)', () => {
-      for (const c of cases) {
-        if (/nonFinite/.test(c.name) || !c.inputs.some((t) => t.dtype === 'float64')) continue;
-        test(c.name, () => gradcheckCase(c));
-      }
-    });
+  test('every fixture op has a runner and every op has fixtures', () => {
+    assert.deepEqual([...new Set(cases.map((c) => c.op))].sort(), Object.keys(runners).sort());
   });
-}
+  for (const dtype of ['float64', 'float32'] as const) {
+    describe(dtype, () => {
+      for (const c of cases) test(c.name, () => compareWithTorch(c, dtype));
+    });
+  }
+  describe('gradcheck (finite differences, forward and reverse mode)', () => {
+    for (const c of cases) {
+      if (/nonFinite/.test(c.name) || !c.inputs.some((t) => t.dtype === 'float64')) continue;
+      test(c.name, () => gradcheckCase(c));
+    }
+  });
+});
 
 const f64 = (values: number[], shape: number[]): Tensor => new Tensor(Float64Array.from(values), shape);
 const i32 = (values: number[], shape: number[] = [values.length]): Tensor => new Tensor(Int32Array.from(values), shape);
