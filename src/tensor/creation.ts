@@ -33,11 +33,40 @@ function inferShape(values: NestedArray): number[] {
   return shape;
 }
 
+/** Where flat element `index` sits in a nested array of `shape`, as [i][j]… (for error messages). */
+function position(shape: readonly number[], index: number): string {
+  const parts: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    parts.unshift(index % shape[d]);
+    index = Math.floor(index / shape[d]);
+  }
+  return parts.length ? parts.map((i) => `[${i}]`).join('') : '(the scalar)';
+}
+
+/**
+ * One element of a nested array: a number or a boolean (1/0), never silently
+ * coerced — a string, undefined or an object is an error naming its position.
+ * An int32 element must be finite and in range (PyTorch would wrap 3e10 or turn
+ * NaN into garbage); a fractional value is truncated toward zero, as torch.tensor
+ * does for an integer dtype.
+ */
+function leafValue(value: unknown, int32: boolean, shape: readonly number[], index: number): number {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value !== 'number') {
+    const what = value === null || value === undefined ? String(value) : typeof value === 'object' ? 'an object' : `a ${typeof value} (${JSON.stringify(value)?.slice(0, 20)})`;
+    throw new TypeError(`tensor: element ${position(shape, index)} is ${what}, expected a number or a boolean`);
+  }
+  if (int32 && !(Number.isFinite(value) && value >= -2147483648 && value < 2147483648)) {
+    throw new RangeError(`tensor: element ${position(shape, index)} is ${value}, which int32 cannot hold (finite values in [-2147483648, 2147483647])`);
+  }
+  return value;
+}
+
 function flattenInto(values: NestedArray, shape: readonly number[], dim: number, out: TypedArray, offset: { i: number }): void {
   if (dim === shape.length) {
     if (Array.isArray(values)) throw new RangeError('tensor: ragged nested array (deeper than the first element suggests)');
-    const v = values as number | boolean;
-    out[offset.i++] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+    out[offset.i] = leafValue(values as unknown, out instanceof Int32Array, shape, offset.i);
+    offset.i++;
     return;
   }
   if (!Array.isArray(values) || values.length !== shape[dim]) {

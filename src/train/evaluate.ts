@@ -37,6 +37,7 @@ export function streamLossMethod(model: LanguageModelNetwork): string {
 }
 
 export function streamLoss(model: LanguageModelNetwork, ids: Int32Array, options: StreamLossOptions = {}): StreamLoss {
+  if (ids.length < 2) throw new RangeError(`streamLoss: a stream of ${ids.length} token${ids.length === 1 ? '' : 's'} has nothing to predict (the first token is only context): give at least 2`);
   const wasTraining = model.training;
   model.eval();
   try {

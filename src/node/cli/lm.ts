@@ -200,9 +200,15 @@ function evalCommand(checkpoint: string, file: string, flags: { quiet?: boolean;
   const model = loadForCommand(checkpoint, flags);
   const text = readTextFile(file);
   const bar = createProgress('eval', 1, { quiet: flags.quiet || model.family === 'ngram', unit: 'batches' });
-  const result = model.evaluate(text, (done, total) => bar.update(done, { total }));
-  bar.stop();
-  if (result.predicted === 0) throw new Error(`${file}: no tokens to evaluate`);
+  let result: ReturnType<TextModel['evaluate']>;
+  try {
+    result = model.evaluate(text, (done, total) => bar.update(done, { total }));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  } finally {
+    bar.stop();
+  }
+  if (result.predicted <= 0) throw new Error(`${file}: no tokens to evaluate`);
   const chars = Array.from(text).length;
   console.log(formatTable(['', ''], [
     [model.family === 'ngram' ? 'n-gram model' : 'checkpoint', model.source],
