@@ -82,7 +82,8 @@ export function rankChoices<State>(
   const promptState = advanceTokens(model, start, prompt);
   const unconditionalState = normalize === 'unconditional' ? advanceTokens(model, model.initialState(), options.unconditionalPrompt ?? []) : undefined;
   const scored = choices.map((choice, index): RankedChoice => {
-    if (choice.length === 0 && normalize !== 'none') throw new RangeError(`rankChoices: choice ${index} is empty; it has no tokens to normalize by`);
+    // An empty continuation has probability 1 (ln p = 0): it would always rank first.
+    if (choice.length === 0) throw new RangeError(`rankChoices: choice ${index} is empty; an empty continuation has probability 1 and would always rank first`);
     const s = scoreSequence(model, choice, { state: promptState, includeEnd: false });
     const charCount = tokenizer !== undefined ? Array.from(tokenizer.decode(choice)).length : undefined;
     let score = s.logProb;

@@ -121,6 +121,12 @@ test('ranking with a character model: a choice with an unseen character is unsco
   const none = lmkit('score', 'run-char', '-p', 'First', '-c', ' €');
   assert.equal(none.code, 1);
   assert.match(none.stderr, /none of the choices can be scored: " €": the vocabulary lacks "€"/);
+  const dropsAll = lmkit('score', 'run-char', '-p', 'First', '-c', ' We', '€€', '--unk', 'skip');
+  assert.equal(dropsAll.code, 0, dropsAll.stderr);
+  assert.match(dropsAll.stdout, /"€€".*unscorable: nothing is left once --unk skip drops "€"/);
+  const empty = lmkit('score', 'run-char', '-p', 'First', '-c', ' We', '');
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /choice 2 is empty: every choice needs at least one character/);
   const prompt = lmkit('score', 'run-char', '-p', 'First €', '-c', ' We');
   assert.equal(prompt.code, 1);
   assert.match(prompt.stderr, /the prompt contains 1 character the model's vocabulary does not have: "€" — remove them or pass --unk skip/);

@@ -71,6 +71,7 @@ test('rankChoices: the four normalizations by hand', () => {
   // Ties keep the given order; errors.
   assert.deepEqual(rankChoices(bigram, [1], [[2], [2]]).ranked.map((c) => c.index), [0, 1]);
   assert.throws(() => rankChoices(bigram, [1], [E, []], { normalize: 'token' }), /choice 1 is empty/);
+  assert.throws(() => rankChoices(bigram, [1], [E, []]), /choice 1 is empty; an empty continuation has probability 1/);
   assert.throws(() => rankChoices(bigram, [1], [E], { normalize: 'char' }), /needs options.tokenizer/);
   assert.throws(() => rankChoices(bigram, [1], []), /no choices/);
 });

@@ -233,12 +233,16 @@ function encodeChoice(model: TextModel, choice: string, unk: UnknownPolicy): Enc
   const { ids, unknown, unknownAsUnk } = model.encode(choice);
   if (unknown.length === 0) return { ids };
   if (unknownAsUnk) return { ids, note: `scored with <unk> for ${quoteAll(unknown)}` };
+  if (unk === 'skip' && ids.length === 0) return { unscorable: `nothing is left once --unk skip drops ${quoteAll(unknown)}` };
   if (unk === 'skip') return { ids, note: `without ${quoteAll(unknown)} (--unk skip)` };
   return { unscorable: `the vocabulary lacks ${quoteAll(unknown)} (--unk skip would drop them)` };
 }
 
 function scoreCommand(checkpoint: string, flags: { prompt: string; choices: string[]; normalize: ChoiceNormalization; unk: UnknownPolicy; last?: boolean; startToken?: string }): void {
   if (!flags.choices || flags.choices.length === 0) throw new Error('give the answers to rank with --choices "a" "b" …');
+  // The empty continuation has probability 1: it would always rank first, which answers nothing.
+  const empty = flags.choices.findIndex((choice) => choice === '');
+  if (empty >= 0) throw new Error(`choice ${empty + 1} is empty: every choice needs at least one character (include its leading space, e.g. " yes")`);
   const model = loadForCommand(checkpoint, flags);
   const prompt = encodePrompt(model, flags.prompt, flags.unk);
   const encoded = flags.choices.map((c) => encodeChoice(model, c, flags.unk));
