@@ -116,8 +116,10 @@ export interface TrainLoopOptions {
   evalHooks?: readonly (() => Record<string, number>)[];
   /** Which evaluation result makes a checkpoint 'best' (default: the lowest validation loss). */
   selectBy?: Selection;
-  onStep?(metrics: StepMetrics): void;
-  onEval?(metrics: EvalMetrics): void;
+  /** Every logged update, with the run's history so far (the loop's own record: read it, do not change it). */
+  onStep?(metrics: StepMetrics, history: Readonly<LossHistory>): void;
+  /** Every evaluation, with the run's history so far (read-only, as for onStep). */
+  onEval?(metrics: EvalMetrics, history: Readonly<LossHistory>): void;
   /** Persist a snapshot; awaited before training continues. */
   onCheckpoint?(kind: CheckpointKind, snapshot: TrainingSnapshot): void | Promise<void>;
   /** Milliseconds clock (default performance.now). */
@@ -220,7 +222,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
 
   const evaluate = async (): Promise<void> => {
     last = runEvaluation(task, state, { evalIters: config.evalIters, hooks: options.evalHooks ?? [], isBest, elapsedMs: elapsed() });
-    options.onEval?.(last);
+    options.onEval?.(last, state.history);
     if (last.best) await options.onCheckpoint?.('best', snapshot());
     await options.onCheckpoint?.('last', snapshot());
   };
@@ -247,7 +249,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
       options.onStep?.({
         step: state.step, lr, loss, gradNorm: norm, msPerIter: ms,
         tokensPerSecond: (task.tokensPerBatch * config.gradAccumulation * 1000) / ms, elapsedMs: elapsed(),
-      });
+      }, state.history);
     }
     if (clock() - lastYield >= 50) {
       await yieldToEventLoop();

@@ -16,7 +16,6 @@ import {
   trainLoop, type CheckpointKind, type EvalMetrics, type LoopConfig, type LossHistory, type ScheduleConfig, type Selection,
   type StepMetrics, type TrainableOptimizer, type TrainingSnapshot, type TrainResult,
 } from './loop.js';
-import { appendMetrics } from './evaluation.js';
 import type { EvalRecord, StepRecord } from './metrics.js';
 import type { CheckpointStore } from './store.js';
 import type { TrainTask } from './tasks/task.js';
@@ -39,9 +38,9 @@ export interface TrainingHost {
   store: CheckpointStore;
   signal?: AbortSignal;
   /** Every logged update; `history` is the run's loss history so far (for a live chart). */
-  onStep?(record: StepRecord, history: LossHistory): void;
+  onStep?(record: StepRecord, history: Readonly<LossHistory>): void;
   /** Every evaluation (its best/last checkpoints are saved right after). */
-  onEval?(record: EvalRecord, history: LossHistory): void;
+  onEval?(record: EvalRecord, history: Readonly<LossHistory>): void;
   clock?: () => number;
 }
 
@@ -51,23 +50,15 @@ export interface SessionResult extends TrainResult {
 
 /** Run a session on a host: train, saving best/last checkpoints to the host's store. */
 export async function runTrainingSession(session: TrainingSession, host: TrainingHost): Promise<SessionResult> {
-  const history: LossHistory = session.resume ? structuredClone(session.resume.loop.history) : { train: [], evalTrain: [], val: [] };
   const onCheckpoint = (kind: CheckpointKind, snapshot: TrainingSnapshot): void | Promise<void> =>
     host.store.save(kind, { ...session.checkpoint(), state: serializeTrainingState(snapshot) });
   const result = await trainLoop({
     task: session.task, config: session.config, optimizer: session.optimizer, schedule: session.schedule,
     generator: session.generator, resume: session.resume, evalHooks: session.evalHooks, selectBy: session.selectBy,
     signal: host.signal, clock: host.clock, onCheckpoint,
-    onStep(metrics: StepMetrics) {
-      history.train.push([metrics.step, metrics.loss]);
-      host.onStep?.({ kind: 'step', ...metrics }, history);
-    },
-    onEval(metrics: EvalMetrics) {
-      history.evalTrain.push([metrics.step, metrics.trainLoss]);
-      history.val.push([metrics.step, metrics.valLoss]);
-      if (metrics.metrics) appendMetrics(history, metrics.step, metrics.metrics);
-      host.onEval?.({ kind: 'eval', ...metrics }, history);
-    },
+    onStep: (metrics: StepMetrics, history) => host.onStep?.({ kind: 'step', ...metrics }, history),
+    onEval: (metrics: EvalMetrics, history) => host.onEval?.({ kind: 'eval', ...metrics }, history),
   });
-  return { ...result, history };
+  // The loop's own record, which a resumed run continues from the snapshot's.
+  return { ...result, history: result.state.history };
 }

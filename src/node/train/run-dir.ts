@@ -9,7 +9,7 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export const LOCK_FILE = '.lmkit-run.lock';
 
@@ -103,16 +103,14 @@ export function runEntries(runDir: string): string[] {
  * candidate is created with an exclusive mkdir, so concurrent runs never share one.
  */
 export function claimUniqueRunDir(base: string): string {
+  mkdirSync(dirname(base), { recursive: true });
   for (let n = 1; n < 1000; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
     try {
       mkdirSync(candidate);
       return candidate;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') mkdirSync(join(candidate, '..'), { recursive: true });
-      else if (code !== 'EEXIST') throw new Error(`${candidate}: cannot create the run directory (${(err as Error).message})`);
-      if (code === 'ENOENT') n--; // parent made: try the same name again
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${candidate}: cannot create the run directory (${(err as Error).message})`);
     }
   }
   throw new Error(`${base}: 999 run directories with this name already exist; choose --out`);

@@ -61,23 +61,21 @@ export interface RunSummary {
   training: TrainConfig;
 }
 
-/** Refuse an existing run (without force) before any work is done. */
+/** Refuse an existing run (without force) before any work is done; `outDir` exists (claimOutDir made it). */
 function checkOutDir(outDir: string, force: boolean): void {
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new Error(`${outDir} is a file, not a run directory; choose another --out`);
-  if (!force && existsSync(outDir) && runEntries(outDir).length > 0) {
+  if (!force && runEntries(outDir).length > 0) {
     throw new Error(`${outDir} already holds a run; pass --resume to continue it, --force to replace it, or choose another --out`);
   }
 }
 
 /** Clear a replaced run's files (with force) once the configuration and data have been validated. */
 function clearReplacedRun(outDir: string, force: boolean): void {
-  checkOutDir(outDir, force);
   if (force) for (const entry of ['best', 'last', 'metrics.jsonl', 'loss.svg']) rmSync(join(outDir, entry), { recursive: true, force: true });
 }
 
 /** The run in outDir continued from its newest complete checkpoint (last/, best/, or a copy a crash left mid-save). */
 function resumeFromRunDir(options: RunTrainingOptions, log: (line: string) => void): LanguageModelRun {
-  const dir = existsSync(options.outDir) ? newestResumableCheckpoint(options.outDir) : undefined;
+  const dir = newestResumableCheckpoint(options.outDir); // the directory exists: claimOutDir made it
   if (!dir) throw new Error(`${options.outDir}: nothing to resume (no complete last/ or best/ checkpoint); drop --resume to start a new run`);
   const run = resumeRun(readCheckpointDir(dir, { state: true }), dir, options.training, log);
   log(`resuming from ${dir} at update ${run.resume?.loop.step}`);
