@@ -68,7 +68,7 @@ export interface EvaluationContext {
 }
 
 /** Add an evaluation's further metrics to a loss history. */
-export function appendMetrics(history: LoopState['history'], step: number, metrics: Record<string, number>): void {
+function appendMetrics(history: LoopState['history'], step: number, metrics: Record<string, number>): void {
   history.metrics ??= {};
   for (const [name, value] of Object.entries(metrics)) (history.metrics[name] ??= []).push([step, value]);
 }

@@ -17,12 +17,9 @@ export interface CheckpointStore {
 /** Checkpoints kept in memory (copies in, copies out): a browser page's store, and the tests'. */
 export class MemoryCheckpointStore implements CheckpointStore {
   private readonly saved = new Map<CheckpointKind, Checkpoint>();
-  /** How many saves this store took (best and last together). */
-  saves = 0;
 
   save(kind: CheckpointKind, checkpoint: Checkpoint): void {
     this.saved.set(kind, copyCheckpoint(checkpoint));
-    this.saves++;
   }
 
   load(kind: CheckpointKind): Checkpoint | undefined {
